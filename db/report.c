@@ -1,0 +1,2 @@
+/* report.c — not written yet */
+typedef int mailtap_placeholder_report;

@@ -1,0 +1,2 @@
+/* store.c — not written yet */
+typedef int mailtap_placeholder_store;

@@ -1,0 +1,144 @@
+/* session.c — the session record: escaped wire strings, findings, and the end-of-session verdict. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "session.h"
+
+void session_init(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->starttls_offered = -1;
+	s->tls.alert_dir = -1;
+}
+
+static void free_str(char **p)
+{
+	free(*p);
+	*p = NULL;
+}
+
+void session_free(struct session *s)
+{
+	free_str(&s->banner);
+	free_str(&s->server_name);
+	free_str(&s->helo);
+	free_str(&s->auth_mechanism);
+	free_str(&s->tls.sni);
+	free_str(&s->tls.alpn);
+	free_str(&s->tls.cert_subject);
+	free_str(&s->tls.cert_issuer);
+	free_str(&s->tls.cert_san);
+	free(s->findings);
+	s->findings = NULL;
+	s->nfindings = 0;
+}
+
+size_t escape_bytes(char *out, size_t cap, const uint8_t *bytes, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = bytes[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= cap)
+				break;
+			out[o++] = (char)c;
+		} else if (c == '\\') {
+			if (o + 2 >= cap)
+				break;
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			if (o + 4 >= cap)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void session_set_str(char **dst, const uint8_t *bytes, size_t len)
+{
+	char buf[SESSION_STR_MAX];
+	size_t n = escape_bytes(buf, sizeof(buf), bytes, len);
+	char *copy = malloc(n + 1);
+
+	if (!copy)
+		return;		/* resource pressure: keep the old value */
+	memcpy(copy, buf, n + 1);
+	free(*dst);
+	*dst = copy;
+}
+
+bool session_has_finding(const struct session *s, enum finding_kind k)
+{
+	for (unsigned i = 0; i < s->nfindings; i++)
+		if (s->findings[i].kind == k)
+			return true;
+	return false;
+}
+
+bool session_add_finding(struct session *s, enum finding_kind k, uint64_t ts_us,
+			 const char *fmt, ...)
+{
+	if ((unsigned)k >= FK__COUNT || session_has_finding(s, k))
+		return false;
+	if (!s->findings) {
+		s->findings = calloc(FK__COUNT, sizeof(*s->findings));
+		if (!s->findings)
+			return false;
+	}
+	struct finding *f = &s->findings[s->nfindings++];
+	va_list ap;
+
+	f->kind = k;
+	f->ts_us = ts_us;
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	va_end(ap);
+	return true;
+}
+
+const char *transport_name(enum transport t)
+{
+	switch (t) {
+	case TRANSPORT_PLAIN: return "plain";
+	case TRANSPORT_STARTTLS: return "starttls";
+	case TRANSPORT_IMPLICIT_TLS: return "implicit_tls";
+	case TRANSPORT_TLS_FAILED: return "tls_failed";
+	case TRANSPORT_UNKNOWN: return "unknown";
+	}
+	return "unknown";
+}
+
+const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t cap)
+{
+	if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->a, buf, (socklen_t)cap))
+		snprintf(buf, cap, "?");
+	return buf;
+}
+
+const char *ts_iso(uint64_t ts_us, char *buf, size_t cap)
+{
+	time_t secs = (time_t)(ts_us / 1000000);
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm)) {
+		snprintf(buf, cap, "1970-01-01T00:00:00.000Z");
+		return buf;
+	}
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(ts_us / 1000 % 1000));
+	return buf;
+}

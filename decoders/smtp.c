@@ -1,0 +1,2 @@
+/* smtp.c — not written yet */
+typedef int mailtap_placeholder_smtp;

@@ -1,0 +1,2 @@
+/* tls.c — not written yet */
+typedef int mailtap_placeholder_tls;

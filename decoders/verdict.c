@@ -1,0 +1,2 @@
+/* verdict.c — not written yet */
+typedef int mailtap_placeholder_verdict;

@@ -1,0 +1,115 @@
+/* limits.h — every cap and timeout of mailtap in one place: a name, why, and how to override. */
+#ifndef MAILTAP_LIMITS_H
+#define MAILTAP_LIMITS_H
+
+/* Each value can be overridden at build time with -DNAME=value. */
+
+/* Flow table: maximum number of tracked TCP flows. Beyond it the oldest idle flow is evicted
+ * (counted). 1 M entries of the compact flow struct stay well under 128 MiB. */
+#ifndef FLOW_TABLE_MAX
+#define FLOW_TABLE_MAX (1u << 20)
+#endif
+
+/* Idle timeout of an established flow, in packet-time seconds (SMTP servers wait 5 minutes for a
+ * command, RFC 5321 §4.5.3.2; give them a little more). */
+#ifndef FLOW_IDLE_TIMEOUT_S
+#define FLOW_IDLE_TIMEOUT_S 360
+#endif
+
+/* Idle timeout of a flow that never carried payload (SYN floods, scans). */
+#ifndef FLOW_EMBRYONIC_TIMEOUT_S
+#define FLOW_EMBRYONIC_TIMEOUT_S 30
+#endif
+
+/* Flow closed by FIN/RST: kept this long to absorb retransmissions before it is finished. */
+#ifndef FLOW_CLOSED_LINGER_S
+#define FLOW_CLOSED_LINGER_S 5
+#endif
+
+/* Under memory pressure (flow table above this percentage) timeouts are divided by 4. */
+#ifndef FLOW_EMERGENCY_PERCENT
+#define FLOW_EMERGENCY_PERCENT 90
+#endif
+
+/* How often (packet-time seconds) the flow table is swept for expired flows. */
+#ifndef FLOW_SWEEP_INTERVAL_S
+#define FLOW_SWEEP_INTERVAL_S 1
+#endif
+
+/* Bytes of out-of-order data buffered per direction before later segments are dropped (counted). */
+#ifndef REASM_OOO_MAX_BYTES
+#define REASM_OOO_MAX_BYTES (64u * 1024)
+#endif
+
+/* Out-of-order segments buffered per direction. */
+#ifndef REASM_OOO_MAX_SEGS
+#define REASM_OOO_MAX_SEGS 64
+#endif
+
+/* In-order bytes a decoder may leave unconsumed (a partial line or TLS record). A TLS record is at
+ * most 16 KiB + 2 KiB (RFC 8446 §5.2), which sets the floor. */
+#ifndef REASM_PENDING_MAX
+#define REASM_PENDING_MAX (18u * 1024 + 5)
+#endif
+
+/* Global cap on buffered stream bytes of all flows together (out-of-order + pending). */
+#ifndef REASM_GLOBAL_MAX_BYTES
+#define REASM_GLOBAL_MAX_BYTES (256u * 1024 * 1024)
+#endif
+
+/* Longest SMTP line kept for parsing; RFC 5321 §4.5.3.1.4 allows 512 for commands, 512 for replies,
+ * 1000 for text lines. Longer lines are truncated (counted anomaly) and the rest skipped to LF. */
+#ifndef SMTP_LINE_MAX
+#define SMTP_LINE_MAX 4096
+#endif
+
+/* Pending commands awaiting replies (RFC 2920 pipelining). A ring; overflow is an anomaly. */
+#ifndef SMTP_PIPELINE_MAX
+#define SMTP_PIPELINE_MAX 32
+#endif
+
+/* Lines of one multi-line reply that are inspected (EHLO capability lists); more are counted. */
+#ifndef SMTP_REPLY_LINES_MAX
+#define SMTP_REPLY_LINES_MAX 64
+#endif
+
+/* Longest wire string stored (HELO name, banner, SNI, certificate names), after escaping. */
+#ifndef SESSION_STR_MAX
+#define SESSION_STR_MAX 256
+#endif
+
+/* Longest finding detail string. */
+#ifndef FINDING_DETAIL_MAX
+#define FINDING_DETAIL_MAX 160
+#endif
+
+/* Largest TLS handshake message reassembled (a certificate chain); larger ones are skipped and the
+ * certificate reported as not visible (RFC 8446 §4 allows 2^24-1; real chains are under 16 KiB). */
+#ifndef TLS_HS_MSG_MAX
+#define TLS_HS_MSG_MAX (64u * 1024)
+#endif
+
+/* A TLS handshake that has not completed this long after it began is failed (stage: timeout). */
+#ifndef TLS_HANDSHAKE_TIMEOUT_S
+#define TLS_HANDSHAKE_TIMEOUT_S 60
+#endif
+
+/* Payload packets of a flow on a non-SMTP port that are shown to nDPI before giving up on it. */
+#ifndef DPI_PACKET_BUDGET
+#define DPI_PACKET_BUDGET 8
+#endif
+
+/* Rows per database transaction, and the longest a finished session waits before it is written. */
+#ifndef STORE_BATCH_ROWS
+#define STORE_BATCH_ROWS 1000
+#endif
+#ifndef STORE_FLUSH_INTERVAL_MS
+#define STORE_FLUSH_INTERVAL_MS 1000
+#endif
+
+/* SQLite busy timeout: how long a write waits for a reader holding a lock. */
+#ifndef STORE_BUSY_TIMEOUT_MS
+#define STORE_BUSY_TIMEOUT_MS 5000
+#endif
+
+#endif

@@ -1,0 +1,48 @@
+/* packet.h — one captured frame parsed once into a plain struct (link, IP, TCP); all bounds checks. */
+#ifndef MAILTAP_PACKET_H
+#define MAILTAP_PACKET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "session.h"	/* struct ip_addr */
+
+/* TCP flags (RFC 9293 §3.1). */
+enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08, TCP_ACK = 0x10 };
+
+struct packet {
+	uint64_t ts_us;
+	uint32_t caplen, wirelen;
+	uint8_t src_mac[6], dst_mac[6];
+	bool has_mac;
+	uint16_t vlan;			/* outermost 802.1Q/802.1ad VLAN id, 0 none */
+	uint8_t vlan_depth;
+	const uint8_t *l3;		/* IP header onward, captured bytes only (for nDPI) */
+	uint32_t l3_len;
+	struct ip_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t tcp_flags;
+	uint32_t seq, ack;
+	uint16_t win;
+	const uint8_t *payload;		/* captured TCP payload */
+	uint32_t payload_len;		/* captured bytes of it */
+	uint32_t payload_wire_len;	/* its length per the IP header; > payload_len if truncated */
+};
+
+enum pkt_result {
+	PKT_TCP,		/* p is filled */
+	PKT_NOT_TCP,		/* IP but not TCP, or not IP (ARP, ...) */
+	PKT_FRAGMENT,		/* an IP fragment: counted and skipped */
+	PKT_TRUNCATED,		/* headers cut by the snaplen */
+	PKT_MALFORMED,		/* lengths or versions that cannot be */
+	PKT_UNSUPPORTED_LINK	/* link type not handled */
+};
+
+/* Parse one frame of pcap link type dlt (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
+ * DLT_IPV4, DLT_IPV6, DLT_NULL, DLT_LOOP). Pointers in p point into frame. */
+enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+			      uint64_t ts_us, struct packet *p);
+
+/* Stable name of a result, for counters. */
+const char *pkt_result_name(enum pkt_result r);
+
+#endif

@@ -1,0 +1,37 @@
+/* store.h — the SQLite writer: schema, devices, sessions and findings in batched transactions. */
+#ifndef MAILTAP_STORE_H
+#define MAILTAP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "session.h"
+
+struct store;
+
+struct store_stats {
+	uint64_t sessions_written, findings_written, devices_written;
+	uint64_t sessions_duplicate;	/* already in the database (same capture read again) */
+	uint64_t batches, write_errors;
+	uint64_t last_batch_us;		/* wall time of the last commit, µs */
+};
+
+/* Open (creating if needed) the database at path: schema from db/schema.sql, WAL, busy timeout,
+ * application_id and user_version checked. On failure returns NULL and writes a message that names
+ * the file and says what to do into err (cap bytes). */
+struct store *store_open(const char *path, char *err, size_t errcap);
+
+/* Queue one finished session with its findings; the device row of its client is created or
+ * updated (ip, mac, vendor, name = last HELO, first/last seen). Assigns s->id. Strings are bound
+ * as parameters. Commits when STORE_BATCH_ROWS rows are pending. Returns 0 or -1 (counted). */
+int store_session(struct store *st, struct session *s);
+
+/* Commit pending rows now (end of capture, stats tick, signal). Returns 0 or -1. */
+int store_flush(struct store *st);
+
+const struct store_stats *store_stats(const struct store *st);
+
+/* Flush and close. NULL is fine. */
+void store_close(struct store *st);
+
+#endif

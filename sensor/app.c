@@ -1,0 +1,2 @@
+/* app.c — not written yet */
+typedef int mailtap_placeholder_app;

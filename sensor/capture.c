@@ -1,0 +1,2 @@
+/* capture.c — not written yet */
+typedef int mailtap_placeholder_capture;

@@ -1,0 +1,2 @@
+/* dpi.c — not written yet */
+typedef int mailtap_placeholder_dpi;

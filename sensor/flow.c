@@ -1,0 +1,2 @@
+/* flow.c — not written yet */
+typedef int mailtap_placeholder_flow;

@@ -1,0 +1,2 @@
+/* packet.c — not written yet */
+typedef int mailtap_placeholder_packet;

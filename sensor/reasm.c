@@ -1,0 +1,2 @@
+/* reasm.c — not written yet */
+typedef int mailtap_placeholder_reasm;
