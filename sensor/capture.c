@@ -1,2 +1,298 @@
-/* capture.c — not written yet */
-typedef int mailtap_placeholder_capture;
+/* capture.c — libpcap wrapper: offline files in order or one live interface, with an optional BPF filter. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pcap/pcap.h>
+#include "capture.h"
+
+enum { CAPTURE_ERR_MAX = PCAP_ERRBUF_SIZE + 512 };
+
+struct capture {
+	pcap_t *pcap;			/* current handle, NULL between files */
+	int dlt;
+	const char *source;		/* current file name or interface */
+	char *const *files;		/* offline: the list, the next one to open at files[next] */
+	int nfiles, next;
+	char *bpf;			/* heap copy, or NULL */
+	int live;
+	unsigned file_errors;
+	volatile sig_atomic_t stop;
+	char err[CAPTURE_ERR_MAX];
+};
+
+static void set_err(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || cap == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, cap, fmt, ap);
+	va_end(ap);
+}
+
+/* Compile and install c->bpf on the current handle; what names the file or interface. */
+static int install_filter(struct capture *c, bpf_u_int32 netmask)
+{
+	struct bpf_program prog;
+	if (!c->bpf || !*c->bpf)
+		return 0;
+	if (pcap_compile(c->pcap, &prog, c->bpf, 1, netmask) != 0) {
+		set_err(c->err, sizeof(c->err),
+			"invalid capture filter '%s' for '%s': %s; check the BPF expression (see pcap-filter(7))",
+			c->bpf, c->source, pcap_geterr(c->pcap));
+		return -1;
+	}
+	int rc = pcap_setfilter(c->pcap, &prog);
+	pcap_freecode(&prog);
+	if (rc != 0) {
+		set_err(c->err, sizeof(c->err), "cannot apply capture filter '%s' to '%s': %s",
+			c->bpf, c->source, pcap_geterr(c->pcap));
+		return -1;
+	}
+	return 0;
+}
+
+static void close_handle(struct capture *c)
+{
+	if (c->pcap)
+		pcap_close(c->pcap);
+	c->pcap = NULL;
+}
+
+/* Open files[next] (and advance next). Returns 0, or -1 with c->err set (counted). */
+static int open_next_file(struct capture *c)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	c->source = c->files[c->next++];
+	c->pcap = pcap_open_offline_with_tstamp_precision(c->source, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (!c->pcap) {
+		c->file_errors++;
+		set_err(c->err, sizeof(c->err),
+			"cannot read '%s': %s; check the path and that it is a pcap or pcapng file",
+			c->source, perr);
+		return -1;
+	}
+	c->dlt = pcap_datalink(c->pcap);
+	if (install_filter(c, PCAP_NETMASK_UNKNOWN) != 0) {
+		c->file_errors++;
+		close_handle(c);
+		return -1;
+	}
+	return 0;
+}
+
+static struct capture *capture_new(const char *bpf, char *err, size_t errcap)
+{
+	struct capture *c = calloc(1, sizeof(*c));
+	if (c && bpf && !(c->bpf = strdup(bpf))) {
+		free(c);
+		c = NULL;
+	}
+	if (!c)
+		set_err(err, errcap, "out of memory opening the capture");
+	return c;
+}
+
+struct capture *capture_open_offline(char *const *files, int nfiles, const char *bpf,
+				     char *err, size_t errcap)
+{
+	if (nfiles <= 0) {
+		set_err(err, errcap, "no capture file given; pass one with -r FILE");
+		return NULL;
+	}
+	struct capture *c = capture_new(bpf, err, errcap);
+	if (!c)
+		return NULL;
+	c->files = files;
+	c->nfiles = nfiles;
+	if (open_next_file(c) != 0) {
+		set_err(err, errcap, "%s", c->err);
+		capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Explain a failed or warned pcap_activate() in terms of what the user can do. */
+static void activate_error(struct capture *c, const char *iface, int rc)
+{
+	const char *why = pcap_geterr(c->pcap);
+	switch (rc) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		set_err(c->err, sizeof(c->err), "no such interface '%s' (%s); list interfaces with 'ip link'",
+			iface, why);
+		break;
+	case PCAP_ERROR_PERM_DENIED:
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		set_err(c->err, sizeof(c->err),
+			"no permission to capture on '%s' (%s); run as root or grant CAP_NET_RAW "
+			"(setcap cap_net_raw,cap_net_admin=eip mailtap)", iface, why);
+		break;
+	case PCAP_ERROR_IFACE_NOT_UP:
+		set_err(c->err, sizeof(c->err), "interface '%s' is down; bring it up with 'ip link set %s up'",
+			iface, iface);
+		break;
+	case PCAP_ERROR_RFMON_NOTSUP:
+	default:
+		set_err(c->err, sizeof(c->err), "cannot capture on '%s': %s (%s); check the interface name",
+			iface, pcap_statustostr(rc), why);
+		break;
+	}
+}
+
+/* Apply the live options to a created, not yet activated handle. */
+static int live_configure(struct capture *c, const struct capture_live_opts *o)
+{
+	int snaplen = o->snaplen > 0 ? o->snaplen : CAPTURE_SNAPLEN_DEFAULT;
+	int rc = pcap_set_snaplen(c->pcap, snaplen);
+	if (rc == 0)
+		rc = pcap_set_promisc(c->pcap, o->promisc != 0);
+	if (rc == 0 && o->buffer_mib > 0)
+		rc = pcap_set_buffer_size(c->pcap, o->buffer_mib * 1024 * 1024);
+	if (rc == 0 && o->immediate)
+		rc = pcap_set_immediate_mode(c->pcap, 1);
+	if (rc == 0)
+		rc = pcap_set_timeout(c->pcap, CAPTURE_TIMEOUT_MS);
+	return rc;
+}
+
+struct capture *capture_open_live(const char *iface, const char *bpf,
+				  const struct capture_live_opts *o, char *err, size_t errcap)
+{
+	static const struct capture_live_opts defaults = { .promisc = 1 };
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c = capture_new(bpf ? bpf : CAPTURE_LIVE_FILTER_DEFAULT, err, errcap);
+	if (!c)
+		return NULL;
+	c->live = 1;
+	c->source = iface;
+	c->pcap = pcap_create(iface, perr);
+	if (!c->pcap) {
+		set_err(err, errcap, "cannot capture on '%s': %s; check the interface name", iface, perr);
+		capture_close(c);
+		return NULL;
+	}
+	if (live_configure(c, o ? o : &defaults) != 0) {
+		set_err(err, errcap, "cannot configure capture on '%s': %s", iface, pcap_geterr(c->pcap));
+		capture_close(c);
+		return NULL;
+	}
+	int rc = pcap_activate(c->pcap);
+	if (rc < 0) {
+		activate_error(c, iface, rc);
+		set_err(err, errcap, "%s", c->err);
+		capture_close(c);
+		return NULL;
+	}
+	c->dlt = pcap_datalink(c->pcap);
+	bpf_u_int32 net = 0, mask = PCAP_NETMASK_UNKNOWN;
+	if (pcap_lookupnet(iface, &net, &mask, perr) != 0)
+		mask = PCAP_NETMASK_UNKNOWN;
+	if (install_filter(c, mask) != 0) {
+		set_err(err, errcap, "%s", c->err);
+		capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Offline: the current file ended (rc -2) or failed (rc -1). Returns -1 at the end of input,
+ * -2 with c->err when the file was damaged, 0 to go on with the next file. */
+static int offline_file_done(struct capture *c, int rc)
+{
+	int res = 0;
+	if (rc == PCAP_ERROR) {
+		c->file_errors++;
+		set_err(c->err, sizeof(c->err),
+			"damaged capture file '%s': %s; the frames before the damage were read",
+			c->source, pcap_geterr(c->pcap));
+		res = -2;
+	}
+	close_handle(c);
+	if (res == 0 && c->next >= c->nfiles)
+		return -1;
+	return res;
+}
+
+int capture_next(struct capture *c, struct capture_frame *f)
+{
+	for (;;) {
+		if (c->stop)
+			return -1;
+		if (!c->pcap) {
+			if (c->live || c->next >= c->nfiles)
+				return -1;
+			if (open_next_file(c) != 0)
+				return -2;
+		}
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		int rc = pcap_next_ex(c->pcap, &h, &data);
+		if (rc == 1) {
+			f->dlt = c->dlt;
+			f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+			f->caplen = h->caplen;
+			f->wirelen = h->len;
+			f->data = data;
+			f->source = c->source;
+			return 1;
+		}
+		if (rc == 0)
+			return 0;
+		if (c->live) {
+			if (rc == PCAP_ERROR_BREAK)
+				return -1;
+			set_err(c->err, sizeof(c->err), "capture on '%s' failed: %s", c->source,
+				pcap_geterr(c->pcap));
+			return -2;
+		}
+		int res = offline_file_done(c, rc);
+		if (res != 0)
+			return res;
+	}
+}
+
+const char *capture_error(const struct capture *c)
+{
+	return c->err;
+}
+
+unsigned capture_file_errors(const struct capture *c)
+{
+	return c->file_errors;
+}
+
+int capture_stats(struct capture *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
+{
+	struct pcap_stat st;
+	if (!c->live || !c->pcap || pcap_stats(c->pcap, &st) != 0)
+		return -1;
+	*recv = st.ps_recv;
+	*drop = st.ps_drop;
+	*ifdrop = st.ps_ifdrop;
+	return 0;
+}
+
+int capture_fd(const struct capture *c)
+{
+	return c->live && c->pcap ? pcap_get_selectable_fd(c->pcap) : -1;
+}
+
+void capture_breakloop(struct capture *c)
+{
+	c->stop = 1;
+	if (c->pcap)
+		pcap_breakloop(c->pcap);
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	close_handle(c);
+	free(c->bpf);
+	free(c);
+}

@@ -1,0 +1,79 @@
+/* capture.h — frames from pcap/pcapng files or a live interface; the only user of libpcap. */
+#ifndef MAILTAP_CAPTURE_H
+#define MAILTAP_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Snapshot length of live captures: whole frames, even with offloads (GRO) on the sensor. */
+#ifndef CAPTURE_SNAPLEN_DEFAULT
+#define CAPTURE_SNAPLEN_DEFAULT 262144
+#endif
+
+/* Read timeout of a live capture without immediate mode: how long capture_next may block. */
+#ifndef CAPTURE_TIMEOUT_MS
+#define CAPTURE_TIMEOUT_MS 100
+#endif
+
+/* Default filter of live captures: TCP, also inside one or two VLAN tags. */
+#define CAPTURE_LIVE_FILTER_DEFAULT "tcp or (vlan and tcp) or (vlan and vlan and tcp)"
+
+struct capture;
+
+/* One frame. data points into libpcap's buffer and is valid until the next capture_next() or
+ * capture_close(); source is the file name or interface (valid until capture_close()). */
+struct capture_frame {
+	int dlt;			/* pcap link type of this frame's file or interface */
+	uint64_t ts_us;			/* packet time, microseconds since the epoch */
+	uint32_t caplen, wirelen;
+	const uint8_t *data;
+	const char *source;
+};
+
+struct capture_live_opts {
+	int snaplen;			/* 0: CAPTURE_SNAPLEN_DEFAULT */
+	int buffer_mib;			/* kernel buffer in MiB; 0: libpcap's default */
+	int promisc;			/* non-zero: promiscuous mode (a span port needs it) */
+	int immediate;			/* non-zero: immediate mode instead of the read timeout */
+};
+
+/* Open nfiles pcap or pcapng files ("-" = standard input) to be read one after the other, in
+ * order; each may have its own link type. bpf (NULL or "" = no filter) is compiled for each file.
+ * Only the first file is opened now (errors about it land in err); later files are opened when
+ * reached, and errors then are reported by capture_next() and capture_error(). files must
+ * outlive the capture. Returns NULL on error with a message in err (errcap bytes). */
+struct capture *capture_open_offline(char *const *files, int nfiles, const char *bpf,
+				     char *err, size_t errcap);
+
+/* Open a live capture on iface. bpf NULL = CAPTURE_LIVE_FILTER_DEFAULT, "" = no filter.
+ * o may be NULL (defaults, promiscuous). Returns NULL on error with a message in err that
+ * names the interface and says what to do. */
+struct capture *capture_open_live(const char *iface, const char *bpf,
+				  const struct capture_live_opts *o, char *err, size_t errcap);
+
+/* Next frame into *f. Returns 1 with a frame, 0 on a live read timeout (nothing yet), -1 at the
+ * end of all input (or after capture_breakloop), -2 on an error: the message is in
+ * capture_error(). For offline input, an unreadable or damaged file is an error that is
+ * counted (capture_file_errors); calling capture_next() again continues with the next file. */
+int capture_next(struct capture *c, struct capture_frame *f);
+
+/* The last error message (empty string if none); valid until the next call on c. */
+const char *capture_error(const struct capture *c);
+
+/* Files that could not be opened or ended in a damaged record. */
+unsigned capture_file_errors(const struct capture *c);
+
+/* Live statistics from the kernel: received, dropped by the buffer, dropped by the interface.
+ * Returns 0, or -1 for offline captures or on error. */
+int capture_stats(struct capture *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop);
+
+/* A selectable descriptor of a live capture, or -1. */
+int capture_fd(const struct capture *c);
+
+/* Make a blocked or future capture_next() return -1; safe to call from a signal handler. */
+void capture_breakloop(struct capture *c);
+
+/* Close and free c (NULL is fine). */
+void capture_close(struct capture *c);
+
+#endif
