@@ -1,2 +1,483 @@
-/* report.c — not written yet */
-typedef int mailtap_placeholder_report;
+/* report.c — `mailtap report` (SPEC §5): options, the time window, and the queries behind it. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "finding.h"
+#include "report.h"
+#include "report_int.h"
+
+/* Same identity as the writer (db/store.c). */
+#define REPORT_APPLICATION_ID 0x6D746170
+#define REPORT_SCHEMA_VERSION 1
+/* Default window: the last 7 days. */
+#define REPORT_DEFAULT_DAYS 7
+
+struct report_opts {
+	const char *db, *since, *until, *out;
+	enum report_format fmt;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mailtap report [--db PATH] [--since WHEN] [--until WHEN]\n"
+		"                      [--format text|csv|json|html|tlsrpt] [-o FILE]\n"
+		"\n"
+		"Lists every device that sent mail without TLS in a time window, worst first.\n"
+		"\n"
+		"  -d, --db PATH      database written by the sensor (default ./mailtap.db)\n"
+		"  -s, --since WHEN   window start (default 7d: seven days before now)\n"
+		"  -u, --until WHEN   window end (default now)\n"
+		"  -f, --format FMT   text (default), csv, json, html, or tlsrpt (RFC 8460 shaped JSON)\n"
+		"  -o, --output FILE  write the report to FILE instead of standard output\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"WHEN is a duration before now (30m, 24h, 7d, 2w) or a UTC date/time\n"
+		"(2026-11-01, 2026-11-01T10:00, 2026-11-01T10:00:00Z).\n"
+		"\n"
+		"examples:\n"
+		"  mailtap report --db /var/lib/mailtap/mailtap.db\n"
+		"  mailtap report --since 30d --format csv -o cleartext.csv\n"
+		"  mailtap report --since 2026-11-01 --until 2026-12-01 --format html -o nov.html\n"
+		"  mailtap report --format tlsrpt --since 24h\n");
+}
+
+static int parse_format(const char *s, enum report_format *f)
+{
+	static const char *const names[] = { "text", "csv", "json", "html", "tlsrpt" };
+
+	for (int i = 0; i < 5; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*f = (enum report_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* A duration ("7d") before now, or an ISO-8601 UTC date/time. Returns 0 or -1. */
+static int parse_when(const char *s, time_t now, time_t *out)
+{
+	struct tm tm = { 0 };
+	char *end;
+	const char *rest;
+
+	errno = 0;
+	long long n = strtoll(s, &end, 10);
+	if (end != s && end[0] && !end[1] && n >= 0 && errno == 0 && n < 100000000) {
+		long long unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 :
+				 end[0] == 'd' ? 86400 : end[0] == 'w' ? 604800 : 0;
+		if (!unit)
+			return -1;
+		*out = now - (time_t)(n * unit);
+		return 0;
+	}
+	rest = strptime(s, "%Y-%m-%d", &tm);
+	if (!rest)
+		return -1;
+	if (*rest == 'T' || *rest == ' ') {
+		const char *t = strptime(rest + 1, "%H:%M", &tm);
+		if (!t)
+			return -1;
+		rest = t;
+		if (*rest == ':' && !(rest = strptime(rest + 1, "%S", &tm)))
+			return -1;
+		if (*rest == '.')	/* fractions of a second are ignored */
+			while (*++rest >= '0' && *rest <= '9')
+				;
+	}
+	if (*rest == 'Z')
+		rest++;
+	if (*rest)
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* Parse argv into o; returns -1 after printing a usage error, 1 for --help, 0 to go on. */
+static int parse_args(int argc, char **argv, struct report_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	*o = (struct report_opts){ .db = "./mailtap.db", .fmt = RF_TEXT };
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:s:u:f:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 's': o->since = optarg; break;
+		case 'u': o->until = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'h': return 1;
+		case 'f':
+			if (parse_format(optarg, &o->fmt) == 0)
+				break;
+			fprintf(stderr, "mailtap report: unknown --format '%s': use text, csv, json, "
+				"html or tlsrpt\n", optarg);
+			return -1;
+		case ':':
+			fprintf(stderr, "mailtap report: option '%s' needs a value (see --help)\n",
+				argv[optind - 1]);
+			return -1;
+		default:
+			fprintf(stderr, "mailtap report: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mailtap report: unexpected argument '%s' (see --help)\n",
+			argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_window(struct report *r, const struct report_opts *o)
+{
+	time_t now = time(NULL);
+
+	r->generated = now;
+	r->until = now;
+	r->since = now - REPORT_DEFAULT_DAYS * 86400;
+	if (o->since && parse_when(o->since, now, &r->since) != 0) {
+		fprintf(stderr, "mailtap report: --since '%s' is neither a duration (7d, 24h, 30m) "
+			"nor a date (2026-11-01, 2026-11-01T10:00:00Z)\n", o->since);
+		return -1;
+	}
+	if (o->until && parse_when(o->until, now, &r->until) != 0) {
+		fprintf(stderr, "mailtap report: --until '%s' is neither a duration (7d, 24h, 30m) "
+			"nor a date (2026-11-01, 2026-11-01T10:00:00Z)\n", o->until);
+		return -1;
+	}
+	if (r->since >= r->until) {
+		fprintf(stderr, "mailtap report: --since must be before --until\n");
+		return -1;
+	}
+	strftime(r->since_iso, sizeof(r->since_iso), "%Y-%m-%dT%H:%M:%SZ", gmtime(&r->since));
+	strftime(r->until_iso, sizeof(r->until_iso), "%Y-%m-%dT%H:%M:%SZ", gmtime(&r->until));
+	return 0;
+}
+
+/* ---- database ---- */
+
+static int64_t pragma_int(sqlite3 *db, const char *sql, int *rc)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+
+	*rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (*rc != SQLITE_OK)
+		return 0;
+	*rc = sqlite3_step(st);
+	if (*rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	*rc = *rc == SQLITE_ROW || *rc == SQLITE_DONE ? SQLITE_OK : *rc;
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* SQL function mt_tlsrpt(kind): the RFC 8460 result type of a finding kind, or NULL. */
+static void sql_tlsrpt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *kind = sqlite3_value_text(argv[0]);
+	int k = kind ? finding_kind_from_name((const char *)kind) : -1;
+	const char *rt = k >= 0 ? finding_kind_tlsrpt((enum finding_kind)k) : NULL;
+
+	(void)argc;
+	if (rt)
+		sqlite3_result_text(ctx, rt, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
+}
+
+/* Open an existing mailtap database read-only; NULL after a message naming the file. */
+static sqlite3 *open_db(const char *path)
+{
+	struct stat sb;
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (stat(path, &sb) != 0) {
+		fprintf(stderr, "mailtap report: no database at '%s': run the sensor first "
+			"(mailtap -r capture.pcap -d %s) or give --db\n", path, path);
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		int64_t app = pragma_int(db, "PRAGMA application_id", &rc);
+		int64_t ver = rc == SQLITE_OK ? pragma_int(db, "PRAGMA user_version", &rc) : 0;
+		if (rc == SQLITE_OK && ((uint32_t)app != REPORT_APPLICATION_ID || ver < 1)) {
+			fprintf(stderr, "mailtap report: '%s' is not a mailtap database; give the "
+				"--db the sensor wrote\n", path);
+			goto fail;
+		}
+		if (rc == SQLITE_OK && ver > REPORT_SCHEMA_VERSION) {
+			fprintf(stderr, "mailtap report: '%s' was written by a newer mailtap (schema "
+				"%lld); upgrade mailtap\n", path, (long long)ver);
+			goto fail;
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "mt_tlsrpt", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+					     NULL, sql_tlsrpt, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return db;
+	fprintf(stderr, "mailtap report: cannot read '%s': %s\n", path,
+		db ? sqlite3_errmsg(db) : "out of memory");
+fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+/* Grow *arr (element size sz) to hold n + 1 elements; returns the new slot or NULL. */
+static void *grow(void *arr_p, size_t *n, size_t sz)
+{
+	void **arr = arr_p;
+	void *na = realloc(*arr, (*n + 1) * sz);
+
+	if (!na)
+		return NULL;
+	*arr = na;
+	memset((char *)na + *n * sz, 0, sz);
+	return (char *)na + (*n)++ * sz;
+}
+
+/* The window as a CTE: sessions that started in [?1, ?2). */
+#define WINDOW_CTE "WITH w AS (SELECT * FROM sessions WHERE start_ts >= ?1 AND start_ts < ?2) "
+#define SEV_RANK "CASE f.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 " \
+		 "WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END"
+
+static const char devices_sql[] = WINDOW_CTE
+	", fa AS (SELECT device_id, max(rank) AS worst, group_concat(kind, ',') AS kinds"
+	"   FROM (SELECT DISTINCT w.device_id, f.kind, " SEV_RANK " AS rank"
+	"           FROM findings f JOIN w ON w.id = f.session_id ORDER BY f.kind)"
+	"  GROUP BY device_id)"
+	" SELECT d.ip, d.mac, d.vendor, d.name, sum(w.cleartext) AS clear, count(*) AS total,"
+	"  group_concat(DISTINCT CASE WHEN instr(w.server_ip, ':') THEN '[' || w.server_ip || ']:'"
+	"    ELSE w.server_ip || ':' END || w.server_port),"
+	"  max(coalesce(w.end_ts, w.start_ts)), coalesce(fa.worst, 0) AS worst, fa.kinds"
+	" FROM w JOIN devices d ON d.id = w.device_id LEFT JOIN fa ON fa.device_id = d.id"
+	" GROUP BY d.id HAVING clear > 0 ORDER BY worst DESC, clear DESC, total DESC, d.ip";
+
+static const char days_sql[] = WINDOW_CTE
+	"SELECT substr(start_ts, 1, 10) AS day, sum(cleartext) AS clear FROM w"
+	" GROUP BY day HAVING clear > 0 ORDER BY day";
+
+static const char servers_sql[] = WINDOW_CTE
+	", ft AS (SELECT DISTINCT f.session_id FROM findings f JOIN w ON w.id = f.session_id"
+	"          WHERE mt_tlsrpt(f.kind) IS NOT NULL)"
+	" SELECT w.server_ip, max(w.server_name),"
+	"  sum(w.transport IN ('starttls', 'implicit_tls') AND w.id NOT IN ft),"
+	"  sum(w.id IN ft)"
+	" FROM w GROUP BY w.server_ip ORDER BY w.server_ip";
+
+static const char failures_sql[] = WINDOW_CTE
+	"SELECT w.server_ip, mt_tlsrpt(f.kind) AS rt, w.client_ip, count(DISTINCT w.id)"
+	" FROM findings f JOIN w ON w.id = f.session_id WHERE rt IS NOT NULL"
+	" GROUP BY w.server_ip, rt, w.client_ip ORDER BY w.server_ip, rt, w.client_ip";
+
+static sqlite3_stmt *prepare_window(sqlite3 *db, const char *sql, const struct report *r)
+{
+	char since[40], until[40];
+	sqlite3_stmt *st = NULL;
+
+	/* Stored times carry milliseconds; the window's bounds compare as text. */
+	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S.000Z", gmtime(&r->since));
+	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%S.000Z", gmtime(&r->until));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, since, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, until, -1, SQLITE_TRANSIENT);
+	return st;
+}
+
+static int finish(sqlite3_stmt *st, int rc)
+{
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int load_devices(sqlite3 *db, struct report *r)
+{
+	sqlite3_stmt *st = prepare_window(db, devices_sql, r);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_device *d = grow(&r->dev, &r->ndev, sizeof(*d));
+		if (!d)
+			return finish(st, SQLITE_NOMEM);
+		d->ip = col_dup(st, 0);
+		d->mac = col_dup(st, 1);
+		d->vendor = col_dup(st, 2);
+		d->name = col_dup(st, 3);
+		d->clear = sqlite3_column_int64(st, 4);
+		d->total = sqlite3_column_int64(st, 5);
+		d->servers = col_dup(st, 6);
+		d->last_seen = col_dup(st, 7);
+		d->worst = sqlite3_column_int(st, 8);
+		d->kinds = col_dup(st, 9);
+	}
+	return finish(st, rc);
+}
+
+static int load_days(sqlite3 *db, struct report *r)
+{
+	sqlite3_stmt *st = prepare_window(db, days_sql, r);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_day *d = grow(&r->day, &r->nday, sizeof(*d));
+		const unsigned char *day = sqlite3_column_text(st, 0);
+		if (!d)
+			return finish(st, SQLITE_NOMEM);
+		snprintf(d->day, sizeof(d->day), "%s", day ? (const char *)day : "");
+		d->clear = sqlite3_column_int64(st, 1);
+	}
+	return finish(st, rc);
+}
+
+static struct report_server *find_server(struct report *r, const char *ip)
+{
+	for (size_t i = 0; i < r->nsrv; i++)
+		if (ip && r->srv[i].ip && strcmp(r->srv[i].ip, ip) == 0)
+			return &r->srv[i];
+	return NULL;
+}
+
+static int load_failures(sqlite3 *db, struct report *r)
+{
+	sqlite3_stmt *st = prepare_window(db, failures_sql, r);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_server *s = find_server(r, (const char *)sqlite3_column_text(st, 0));
+		struct report_failure *f;
+		if (!s)
+			continue;
+		f = grow(&s->fail, &s->nfail, sizeof(*f));
+		if (!f)
+			return finish(st, SQLITE_NOMEM);
+		f->result_type = col_dup(st, 1);
+		f->sending_ip = col_dup(st, 2);
+		f->count = sqlite3_column_int64(st, 3);
+	}
+	return finish(st, rc);
+}
+
+static int load_servers(sqlite3 *db, struct report *r)
+{
+	sqlite3_stmt *st = prepare_window(db, servers_sql, r);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_server *s = grow(&r->srv, &r->nsrv, sizeof(*s));
+		if (!s)
+			return finish(st, SQLITE_NOMEM);
+		s->ip = col_dup(st, 0);
+		s->name = col_dup(st, 1);
+		s->ok = sqlite3_column_int64(st, 2);
+		s->failed = sqlite3_column_int64(st, 3);
+	}
+	if (finish(st, rc) != 0)
+		return -1;
+	return load_failures(db, r);
+}
+
+static void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->ndev; i++) {
+		struct report_device *d = &r->dev[i];
+		free(d->ip), free(d->mac), free(d->vendor), free(d->name);
+		free(d->servers), free(d->last_seen), free(d->kinds);
+	}
+	for (size_t i = 0; i < r->nsrv; i++) {
+		for (size_t j = 0; j < r->srv[i].nfail; j++) {
+			free(r->srv[i].fail[j].result_type);
+			free(r->srv[i].fail[j].sending_ip);
+		}
+		free(r->srv[i].fail), free(r->srv[i].ip), free(r->srv[i].name);
+	}
+	free(r->dev), free(r->day), free(r->srv);
+}
+
+static int emit(const struct report *r, const struct report_opts *o)
+{
+	FILE *out = o->out ? fopen(o->out, "w") : stdout;
+	int rc;
+
+	if (!out) {
+		fprintf(stderr, "mailtap report: cannot write '%s': %s\n", o->out, strerror(errno));
+		return -1;
+	}
+	rc = report_write(r, o->fmt, out);
+	if (fflush(out) != 0 || ferror(out))
+		rc = -1;
+	if (o->out && fclose(out) != 0)
+		rc = -1;
+	if (rc != 0)
+		fprintf(stderr, "mailtap report: cannot write '%s': %s\n",
+			o->out ? o->out : "standard output", strerror(errno));
+	return rc;
+}
+
+int report_main(int argc, char **argv)
+{
+	struct report_opts o;
+	struct report r = { 0 };
+	sqlite3 *db;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc != 0) {
+		if (rc > 0)
+			usage(stdout);
+		return rc > 0 ? 0 : 2;
+	}
+	if (set_window(&r, &o) != 0)
+		return 2;
+	db = open_db(o.db);
+	if (!db)
+		return 1;
+	rc = load_devices(db, &r);
+	if (rc == 0 && o.fmt == RF_HTML)
+		rc = load_days(db, &r);
+	if (rc == 0 && o.fmt == RF_TLSRPT)
+		rc = load_servers(db, &r);
+	if (rc != 0)
+		fprintf(stderr, "mailtap report: cannot query '%s': %s\n", o.db, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	if (rc == 0)
+		rc = emit(&r, &o);
+	report_free(&r);
+	return rc == 0 ? 0 : 1;
+}

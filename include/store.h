@@ -13,17 +13,22 @@ struct store_stats {
 	uint64_t sessions_written, findings_written, devices_written;
 	uint64_t sessions_duplicate;	/* already in the database (same capture read again) */
 	uint64_t batches, write_errors;
+	uint64_t rows_lost;		/* rows of sessions that could not be written (disk full...) */
 	uint64_t last_batch_us;		/* wall time of the last commit, µs */
 };
 
 /* Open (creating if needed) the database at path: schema from db/schema.sql, WAL, busy timeout,
  * application_id and user_version checked. On failure returns NULL and writes a message that names
- * the file and says what to do into err (cap bytes). */
+ * the file and says what to do into err (cap bytes). On success err is a warning to print when it
+ * is not empty: a file that was not a database was moved aside to <path>.corrupt-<timestamp>. */
 struct store *store_open(const char *path, char *err, size_t errcap);
 
 /* Queue one finished session with its findings; the device row of its client is created or
  * updated (ip, mac, vendor, name = last HELO, first/last seen). Assigns s->id. Strings are bound
- * as parameters. Commits when STORE_BATCH_ROWS rows are pending. Returns 0 or -1 (counted). */
+ * as parameters. Commits when STORE_BATCH_ROWS rows are pending or the batch is older than
+ * STORE_FLUSH_INTERVAL_MS. A session already stored (same addresses, ports and start time) is
+ * skipped with its findings: counted in sessions_duplicate, s->id stays 0, returns 0.
+ * Returns 0 or -1 (counted in write_errors; the process goes on). s is not kept. */
 int store_session(struct store *st, struct session *s);
 
 /* Commit pending rows now (end of capture, stats tick, signal). Returns 0 or -1. */

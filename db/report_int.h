@@ -1,0 +1,62 @@
+/* report_int.h — the data of one `mailtap report` run, shared by the query (report.c) and the
+ * formatters (report_fmt.c). Private to db/. */
+#ifndef MAILTAP_REPORT_INT_H
+#define MAILTAP_REPORT_INT_H
+
+#include <stdio.h>
+#include <time.h>
+
+/* Schema version announced in the JSON outputs (the database's user_version it was read from). */
+#define REPORT_JSON_VERSION 1
+
+enum report_format { RF_TEXT, RF_CSV, RF_JSON, RF_HTML, RF_TLSRPT };
+
+/* One device that sent mail without TLS in the window. Strings are heap copies or NULL. */
+struct report_device {
+	char *ip, *mac, *vendor, *name;
+	char *servers;		/* distinct "ip:port" (IPv6 as "[ip]:port"), comma-separated */
+	char *last_seen;	/* ISO-8601 time of its last session in the window */
+	char *kinds;		/* distinct finding kinds, comma-separated, sorted */
+	int worst;		/* worst severity: 4 critical .. 1 low, 0 none */
+	long clear, total;	/* cleartext sessions / all sessions */
+};
+
+/* Cleartext sessions per UTC day, for the HTML chart. */
+struct report_day {
+	char day[11];		/* "2026-11-28" */
+	long clear;
+};
+
+/* RFC 8460 §4.4 failure-details entry. */
+struct report_failure {
+	char *result_type, *sending_ip;
+	long count;
+};
+
+/* RFC 8460 §4.4 policy entry: one per receiving server address. */
+struct report_server {
+	char *ip, *name;	/* name: greeting/EHLO domain, may be NULL */
+	long ok, failed;
+	struct report_failure *fail;
+	size_t nfail;
+};
+
+struct report {
+	time_t since, until, generated;
+	char since_iso[32], until_iso[32];	/* "2026-11-21T10:00:00Z" */
+	struct report_device *dev;
+	size_t ndev;
+	struct report_day *day;
+	size_t nday;
+	struct report_server *srv;
+	size_t nsrv;
+};
+
+/* Write r to out in the given format. Every string from the database is escaped for the target
+ * (terminal, CSV, JSON, HTML). Returns 0, or -1 on an output error. */
+int report_write(const struct report *r, enum report_format fmt, FILE *out);
+
+/* "critical", "high", "medium", "low", or "" for 0. */
+const char *report_severity_name(int rank);
+
+#endif
