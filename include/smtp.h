@@ -7,16 +7,38 @@
 #include <stdint.h>
 #include "decoder.h"
 #include "limits.h"
+#include "line.h"
 #include "session.h"
 
 /* Decoder state of one session; embedded in the flow's application context, no heap of its own.
  * Fields are private to decoders/smtp.c (the struct is public only for its size). */
-struct smtp {
-	struct session *sess;
-	/* ... defined by decoders/smtp.c's author: states, pipelining ring, reply accumulator ... */
-	int state;
+struct smtp_reply {			/* the server reply being read (RFC 5321 §4.2.1 multi-line) */
+	bool open;			/* a "ddd-" line was seen, the final "ddd " line not yet */
+	bool gap;			/* bytes of this reply were lost: draw no negative conclusion */
+	bool unpaired;			/* no command waits for it: ignored */
+	uint8_t cmd;			/* what it answers (smtp.c's enum verb) */
+	uint16_t code;
+	uint16_t lines;
+	bool starttls, auth_plain, auth_login;	/* EHLO capabilities (RFC 3207 §4, RFC 4954 §3) */
+	char mask[9];			/* a capability masked with X's, e.g. "XXXXXXXA", or "" */
 };
 
+struct smtp {
+	struct session *sess;
+	int state;			/* smtp.c's enum smtp_state */
+	struct line_framer lf[2];	/* per direction */
+	bool started[2];		/* first bytes of the direction were checked for non-SMTP */
+	bool greeted;			/* the greeting reply was seen */
+	bool any_command;		/* the client sent a command */
+	bool banner_masked;		/* the greeting text was masked with asterisks */
+	bool auth_finding_ours;		/* cleartext_auth was raised by this decoder (detail updatable) */
+	uint64_t bdat_left;		/* RFC 3030 chunk bytes still to skip */
+	uint8_t ring[SMTP_PIPELINE_MAX];	/* pending commands, oldest at ring_head (RFC 2920) */
+	unsigned ring_head, ring_len;
+	unsigned uncertain;		/* replies still to pair after a server-side gap */
+	bool c2s_desync;		/* client bytes were lost: pairing uncertain until the ring drains */
+	struct smtp_reply reply;
+};
 /* Start decoding a session; sess outlives m. */
 void smtp_init(struct smtp *m, struct session *sess);
 
