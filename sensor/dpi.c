@@ -1,2 +1,78 @@
-/* dpi.c — not written yet */
-typedef int mailtap_placeholder_dpi;
+/* dpi.c — the thin nDPI 4.2 adapter: classify flows on unexpected ports as SMTP or not. */
+#include <ndpi/ndpi_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dpi.h"
+
+struct dpi {
+	struct ndpi_detection_module_struct *mod;
+};
+
+struct dpi *dpi_new(void)
+{
+	struct dpi *d = calloc(1, sizeof(*d));
+	NDPI_PROTOCOL_BITMASK mask;
+
+	if (!d)
+		return NULL;
+	d->mod = ndpi_init_detection_module(ndpi_no_prefs);
+	if (!d->mod) {
+		free(d);
+		return NULL;
+	}
+	NDPI_BITMASK_RESET(mask);
+	NDPI_ADD_PROTOCOL_TO_BITMASK(mask, NDPI_PROTOCOL_MAIL_SMTP);
+	NDPI_ADD_PROTOCOL_TO_BITMASK(mask, NDPI_PROTOCOL_MAIL_SMTPS);
+	NDPI_ADD_PROTOCOL_TO_BITMASK(mask, NDPI_PROTOCOL_TLS);
+	ndpi_set_protocol_detection_bitmask2(d->mod, &mask);
+	ndpi_finalize_initialization(d->mod);
+	return d;
+}
+
+void dpi_free(struct dpi *d)
+{
+	if (!d)
+		return;
+	ndpi_exit_detection_module(d->mod);
+	free(d);
+}
+
+static enum dpi_verdict verdict_of(ndpi_protocol p)
+{
+	uint16_t ids[2] = { p.app_protocol, p.master_protocol };
+
+	for (int i = 0; i < 2; i++)
+		if (ids[i] == NDPI_PROTOCOL_MAIL_SMTP || ids[i] == NDPI_PROTOCOL_MAIL_SMTPS)
+			return DPI_MAIL;
+	if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN)
+		return DPI_OTHER;
+	return DPI_UNDECIDED;
+}
+
+enum dpi_verdict dpi_packet(struct dpi *d, struct ndpi_flow_struct **fp, const uint8_t *l3,
+			    uint32_t l3_len, uint64_t ts_us)
+{
+	if (!*fp) {
+		*fp = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+		if (!*fp)
+			return DPI_OTHER;	/* resource pressure: treat as not mail */
+		memset(*fp, 0, SIZEOF_FLOW_STRUCT);	/* ndpi_flow_malloc does not zero */
+	}
+	if (l3_len > 0xffff)
+		l3_len = 0xffff;
+	ndpi_protocol p = ndpi_detection_process_packet(d->mod, *fp, l3, (unsigned short)l3_len,
+							ts_us / 1000);
+	return verdict_of(p);
+}
+
+void dpi_flow_release(struct ndpi_flow_struct **fp)
+{
+	if (!*fp)
+		return;
+	/* ndpi_flow_free releases the buffers nDPI hangs off the flow; wipe the copied AUTH
+	 * username and password first so they do not survive in freed memory. */
+	struct ndpi_flow_struct *f = *fp;
+	explicit_bzero(&f->l4.tcp.ftp_imap_pop_smtp, sizeof(f->l4.tcp.ftp_imap_pop_smtp));
+	ndpi_flow_free(f);
+	*fp = NULL;
+}

@@ -1,2 +1,283 @@
-/* flow.c — not written yet */
-typedef int mailtap_placeholder_flow;
+/* flow.c — the bounded TCP flow table: hash lookup, per-timeout expiry lists, eviction. */
+#include <stdlib.h>
+#include <string.h>
+#include "flow.h"
+#include "limits.h"
+
+#define SLAB_FLOWS 1024
+
+struct slab {
+	struct slab *next;
+	struct flow flows[SLAB_FLOWS];
+};
+
+struct flow_list_head {
+	struct flow *head, *tail;	/* head = least recently used */
+};
+
+struct flow_table {
+	struct flow **buckets;
+	uint32_t nbuckets;		/* power of two */
+	uint32_t max_flows;
+	struct flow_list_head lists[LIST__COUNT];
+	struct slab *slabs;
+	struct flow *free;		/* free flows, chained through hnext */
+	struct flow_table_stats st;
+};
+
+static const uint64_t list_timeout_s[LIST__COUNT] = {
+	[LIST_EMBRYONIC] = FLOW_EMBRYONIC_TIMEOUT_S,
+	[LIST_ACTIVE] = FLOW_IDLE_TIMEOUT_S,
+	[LIST_CLOSED] = FLOW_CLOSED_LINGER_S,
+};
+
+struct flow_table *flow_table_new(uint32_t max_flows)
+{
+	struct flow_table *t = calloc(1, sizeof(*t));
+	uint32_t nb = 1024;
+
+	if (!t)
+		return NULL;
+	while (nb < max_flows / 2 && nb < (1u << 30))
+		nb <<= 1;
+	/* calloc of a large array maps zero pages: untouched buckets cost no resident memory. */
+	t->buckets = calloc(nb, sizeof(*t->buckets));
+	if (!t->buckets) {
+		free(t);
+		return NULL;
+	}
+	t->nbuckets = nb;
+	t->max_flows = max_flows ? max_flows : 1;
+	return t;
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint32_t flow_hash(const struct flow_key *k)
+{
+	uint64_t h = k->family;
+
+	h = mix64(h ^ load64(k->a) ^ (load64(k->a + 8) << 1));
+	h = mix64(h ^ load64(k->b) ^ (load64(k->b + 8) << 1));
+	h = mix64(h ^ ((uint64_t)k->pa << 16 | k->pb));
+	return (uint32_t)h;
+}
+
+static int endpoint_cmp(const uint8_t *x, uint16_t px, const uint8_t *y, uint16_t py)
+{
+	int c = memcmp(x, y, 16);
+
+	if (c)
+		return c;
+	return (int)px - (int)py;
+}
+
+void flow_key_make(struct flow_key *k, const struct ip_addr *src, uint16_t sport,
+		   const struct ip_addr *dst, uint16_t dport, bool *a_is_src)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = src->family;
+	*a_is_src = endpoint_cmp(src->a, sport, dst->a, dport) <= 0;
+	if (*a_is_src) {
+		memcpy(k->a, src->a, 16);
+		memcpy(k->b, dst->a, 16);
+		k->pa = sport;
+		k->pb = dport;
+	} else {
+		memcpy(k->a, dst->a, 16);
+		memcpy(k->b, src->a, 16);
+		k->pa = dport;
+		k->pb = sport;
+	}
+}
+
+struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k)
+{
+	struct flow *f = t->buckets[flow_hash(k) & (t->nbuckets - 1)];
+
+	for (; f; f = f->hnext)
+		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+			return f;
+	return NULL;
+}
+
+static void list_unlink(struct flow_table *t, struct flow *f)
+{
+	struct flow_list_head *l = &t->lists[f->list];
+
+	if (f->lprev)
+		f->lprev->lnext = f->lnext;
+	else
+		l->head = f->lnext;
+	if (f->lnext)
+		f->lnext->lprev = f->lprev;
+	else
+		l->tail = f->lprev;
+	f->lprev = f->lnext = NULL;
+}
+
+static void list_append(struct flow_table *t, struct flow *f, enum flow_list which)
+{
+	struct flow_list_head *l = &t->lists[which];
+
+	f->list = (uint8_t)which;
+	f->lnext = NULL;
+	f->lprev = l->tail;
+	if (l->tail)
+		l->tail->lnext = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static struct flow *flow_alloc(struct flow_table *t)
+{
+	if (!t->free) {
+		struct slab *s = malloc(sizeof(*s));
+		if (!s)
+			return NULL;
+		s->next = t->slabs;
+		t->slabs = s;
+		for (int i = SLAB_FLOWS - 1; i >= 0; i--) {
+			s->flows[i].hnext = t->free;
+			t->free = &s->flows[i];
+		}
+	}
+	struct flow *f = t->free;
+	t->free = f->hnext;
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+/* The flow to sacrifice when the table is full: the oldest that never carried payload, else the
+ * oldest closed one, else the least recently used active one. */
+static struct flow *eviction_victim(struct flow_table *t)
+{
+	if (t->lists[LIST_EMBRYONIC].head)
+		return t->lists[LIST_EMBRYONIC].head;
+	if (t->lists[LIST_CLOSED].head)
+		return t->lists[LIST_CLOSED].head;
+	return t->lists[LIST_ACTIVE].head;
+}
+
+struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_t now_us,
+			 void (*evict)(void *ctx, struct flow *f), void *ctx)
+{
+	if (t->st.active >= t->max_flows) {
+		struct flow *v = eviction_victim(t);
+		if (v) {
+			if (evict)
+				evict(ctx, v);
+			flow_remove(t, v);
+			t->st.evicted++;
+		}
+	}
+	struct flow *f = flow_alloc(t);
+	if (!f)
+		return NULL;
+	f->key = *k;
+	uint32_t b = flow_hash(k) & (t->nbuckets - 1);
+	f->hnext = t->buckets[b];
+	t->buckets[b] = f;
+	f->last_us = now_us;
+	list_append(t, f, LIST_EMBRYONIC);
+	t->st.created++;
+	if (++t->st.active > t->st.peak)
+		t->st.peak = t->st.active;
+	return f;
+}
+
+void flow_touch(struct flow_table *t, struct flow *f, enum flow_list l, uint64_t now_us)
+{
+	/* Packet time may go backwards (merged captures): never move last_us back. */
+	if (now_us > f->last_us)
+		f->last_us = now_us;
+	if (f->list == l && t->lists[l].tail == f)
+		return;
+	list_unlink(t, f);
+	list_append(t, f, l);
+}
+
+void flow_remove(struct flow_table *t, struct flow *f)
+{
+	struct flow **pp = &t->buckets[flow_hash(&f->key) & (t->nbuckets - 1)];
+
+	while (*pp && *pp != f)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = f->hnext;
+	list_unlink(t, f);
+	f->hnext = t->free;
+	t->free = f;
+	t->st.active--;
+}
+
+bool flow_table_under_pressure(const struct flow_table *t)
+{
+	return t->st.active * 100 >= (uint64_t)t->max_flows * FLOW_EMERGENCY_PERCENT;
+}
+
+unsigned flow_expire(struct flow_table *t, uint64_t now_us,
+		     void (*expire)(void *ctx, struct flow *f), void *ctx)
+{
+	unsigned n = 0;
+	uint64_t div = flow_table_under_pressure(t) ? 4 : 1;
+
+	for (int l = 0; l < LIST__COUNT; l++) {
+		uint64_t timeout_us = list_timeout_s[l] * 1000000 / div;
+		struct flow *f;
+		while ((f = t->lists[l].head) && f->last_us + timeout_us < now_us) {
+			if (expire)
+				expire(ctx, f);
+			flow_remove(t, f);
+			t->st.expired++;
+			n++;
+		}
+	}
+	return n;
+}
+
+void flow_foreach(struct flow_table *t, void (*fn)(void *ctx, struct flow *f), void *ctx)
+{
+	for (int l = 0; l < LIST__COUNT; l++)
+		for (struct flow *f = t->lists[l].head; f; f = f->lnext)
+			fn(ctx, f);
+}
+
+const struct flow_table_stats *flow_table_stats(const struct flow_table *t)
+{
+	return &t->st;
+}
+
+void flow_table_free(struct flow_table *t, void (*fin)(void *ctx, struct flow *f, int why),
+		     void *ctx)
+{
+	if (!t)
+		return;
+	if (fin)
+		for (int l = 0; l < LIST__COUNT; l++)
+			for (struct flow *f = t->lists[l].head; f; f = f->lnext)
+				fin(ctx, f, 0);
+	while (t->slabs) {
+		struct slab *s = t->slabs;
+		t->slabs = s->next;
+		free(s);
+	}
+	free(t->buckets);
+	free(t);
+}

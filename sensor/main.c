@@ -1,1 +1,447 @@
-int main(void){return 0;}
+/* main.c — mailtap's command line: wires capture → sensor → SQLite store / JSON lines, and report. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "jsonout.h"
+#include "report.h"
+#include "sensor.h"
+#include "store.h"
+#include "summary.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+struct options {
+	char **files;
+	int nfiles;
+	const char *iface;
+	const char *db;
+	const char *json;
+	const char *user;
+	char *bpf;
+	int stats_s;
+	int buffer_mib;
+	int snaplen;
+	bool quiet, verbose;
+	struct sensor_opts sensor;
+};
+
+/* Wiring shared with the session sink and the signal handlers. */
+struct run {
+	struct store *store;
+	struct jsonout *json;
+	struct capture *cap;
+	uint64_t sink_errors;
+};
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reopen_requested;
+static volatile sig_atomic_t stats_requested;
+static struct capture *signal_capture;
+
+static void usage(FILE *fp)
+{
+	fputs(
+"Usage: mailtap -r FILE [-r FILE...] [options] [BPF expression]\n"
+"       mailtap -i IFACE [options] [BPF expression]\n"
+"       mailtap report [--db PATH] [--since WHEN] [--until WHEN] [--format FMT] [-o FILE]\n"
+"\n"
+"Passive SMTP/STARTTLS/TLS sensor: finds devices that send mail in clear, stripped or refused\n"
+"STARTTLS, failed handshakes and weak certificates, and stores findings per device in SQLite.\n"
+"\n"
+"Input:\n"
+"  -r, --read FILE        read a pcap or pcapng file (repeatable, read in order; - = stdin)\n"
+"  -i, --interface IFACE  capture live on a span port\n"
+"  -B, --buffer MIB       kernel capture buffer for -i (MiB)\n"
+"  -s, --snaplen BYTES    snapshot length for -i (default 262144)\n"
+"  BPF expression         narrows the capture like tcpdump's (live default keeps VLAN frames)\n"
+"\n"
+"Output:\n"
+"  -d, --db PATH          SQLite database (default ./mailtap.db)\n"
+"      --json PATH|-      also write findings and sessions as JSON lines\n"
+"\n"
+"Detection:\n"
+"  -p, --ports LIST       SMTP ports, comma-separated (default 25,465,587,2525; 465 = implicit TLS)\n"
+"      --tls-ports LIST   which of them are implicit TLS (default 465)\n"
+"      --no-dpi           only decode the SMTP ports (no nDPI on other ports)\n"
+"\n"
+"Operation:\n"
+"  -u, --user USER        drop root privileges to USER once the capture is open\n"
+"      --stats SECONDS    print a statistics line every SECONDS (live default 60)\n"
+"  -q, --quiet            no progress line and no summary\n"
+"  -v, --verbose          more detail in the summary\n"
+"  -h, --help             this text\n"
+"  -V, --version          version\n"
+"\n"
+"Examples:\n"
+"  mailtap -r span.pcap -d mail.db && mailtap report --db mail.db\n"
+"  mailtap -r monday.pcapng -r tuesday.pcapng -d mail.db 'net 192.0.2.0/24'\n"
+"  mailtap -i eth1 -u mailtap -d /var/lib/mailtap/mailtap.db --json /var/log/mailtap.jsonl\n"
+"  mailtap -r capture.pcap -p 25,587,8025 --no-dpi\n"
+"  sqlite3 mail.db 'SELECT ip, name, cleartext_sessions FROM device_report'\n"
+"\n"
+"Exit status: 0 success, 1 runtime failure (unreadable input, database error), 2 usage error.\n",
+	      fp);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mailtap: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'mailtap --help' for the options.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* "25,465,587" into a port set; returns -1 on a malformed list. */
+static int parse_ports(const char *list, struct port_set *ps)
+{
+	char *copy = strdup(list), *save = NULL;
+	int n = 0;
+
+	if (!copy)
+		return -1;
+	memset(ps, 0, sizeof(*ps));
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long v = strtol(tok, &end, 10);
+		if (*tok == '\0' || *end != '\0' || v < 1 || v > 65535) {
+			free(copy);
+			return -1;
+		}
+		port_add(ps, (uint16_t)v);
+		n++;
+	}
+	free(copy);
+	return n > 0 ? 0 : -1;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* The trailing arguments form one BPF expression, as with tcpdump. */
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = calloc(1, len);
+	for (int i = 0; s && i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS };
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "read", required_argument, NULL, 'r' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "ports", required_argument, NULL, 'p' },
+		{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },
+		{ "no-dpi", no_argument, NULL, OPT_NO_DPI },
+		{ "user", required_argument, NULL, 'u' },
+		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "buffer", required_argument, NULL, 'B' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->db = "mailtap.db";
+	o->stats_s = -1;
+	o->sensor.dpi = true;
+	parse_ports("25,465,587,2525", &o->sensor.smtp_ports);
+	parse_ports("465", &o->sensor.tls_ports);
+	o->files = calloc((size_t)argc + 1, sizeof(*o->files));
+	while ((c = getopt_long(argc, argv, "+r:i:d:p:u:B:s:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->files[o->nfiles++] = optarg; break;
+		case 'i': o->iface = optarg; break;
+		case 'd': o->db = optarg; break;
+		case OPT_JSON: o->json = optarg; break;
+		case 'p':
+			if (parse_ports(optarg, &o->sensor.smtp_ports))
+				return usage_error("-p/--ports: '%s' is not a comma-separated list of "
+						   "ports 1-65535 (example: -p 25,587,2525)", optarg);
+			break;
+		case OPT_TLS_PORTS:
+			if (parse_ports(optarg, &o->sensor.tls_ports))
+				return usage_error("--tls-ports: '%s' is not a comma-separated list of "
+						   "ports 1-65535 (example: --tls-ports 465)", optarg);
+			break;
+		case OPT_NO_DPI: o->sensor.dpi = false; break;
+		case 'u': o->user = optarg; break;
+		case OPT_STATS:
+			if (parse_int(optarg, 0, 86400, &o->stats_s))
+				return usage_error("--stats: '%s' is not a number of seconds (0-86400)",
+						   optarg);
+			break;
+		case 'B':
+			if (parse_int(optarg, 1, 65536, &o->buffer_mib))
+				return usage_error("-B/--buffer: '%s' is not a size in MiB (1-65536)",
+						   optarg);
+			break;
+		case 's':
+			if (parse_int(optarg, 64, 262144, &o->snaplen))
+				return usage_error("-s/--snaplen: '%s' is not a length (64-262144)", optarg);
+			break;
+		case 'q': o->quiet = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("mailtap %s\n", MAILTAP_VERSION); exit(0);
+		default: return usage_error("%s", "unknown option or missing argument");
+		}
+	}
+	if (!o->nfiles == !o->iface)
+		return usage_error("%s", o->iface ? "give either -r FILE or -i IFACE, not both"
+				   : "nothing to read: give -r FILE (a pcap) or -i IFACE (live)");
+	/* Implicit-TLS ports are SMTP ports too. */
+	for (int i = 0; i < 65536 / 8; i++)
+		o->sensor.smtp_ports.bits[i] |= o->sensor.tls_ports.bits[i];
+	if (optind < argc)
+		o->bpf = join_args(argc - optind, argv + optind);
+	if (o->stats_s < 0)
+		o->stats_s = o->iface ? 60 : 0;
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP) {
+		reopen_requested = 1;
+	} else if (sig == SIGUSR1) {
+		stats_requested = 1;
+	} else {
+		stop_requested = 1;
+		if (signal_capture)
+			capture_breakloop(signal_capture);
+	}
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Drop root for good once the capture is open (groups, gid, uid), and never dump core:
+ * memory may hold cleartext credentials. */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (!pw) {
+		fprintf(stderr, "mailtap: -u/--user: no user '%s' on this system; create it "
+			"(useradd --system %s) or name another\n", user, user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		fprintf(stderr, "mailtap: -u/--user: '%s' is root; name an unprivileged user\n", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		fprintf(stderr, "mailtap: -u/--user: cannot switch to '%s': %s\n", user,
+			strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		fprintf(stderr, "mailtap: -u/--user: privileges could not be dropped for good\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void sink_session(void *ctx, struct session *s)
+{
+	struct run *r = ctx;
+
+	if (store_session(r->store, s))
+		r->sink_errors++;
+	if (r->json && jsonout_session(r->json, s))
+		r->sink_errors++;
+}
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int run_capture(struct options *o, struct run *r, struct sensor *sn, uint64_t started)
+{
+	struct capture_frame fr;
+	uint64_t next_progress = mono_us() + 500000, last_flush = mono_us();
+	uint64_t next_stats = o->stats_s ? mono_us() + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
+	bool progress = !o->quiet && isatty(STDERR_FILENO) && o->nfiles;
+	int rc = 0, n;
+
+	while (!stop_requested && (n = capture_next(r->cap, &fr)) != -1) {
+		if (n == 1) {
+			sensor_frame(sn, fr.dlt, fr.data, fr.caplen, fr.wirelen, fr.ts_us);
+		} else if (n == 0) {
+			sensor_tick(sn, wall_us());
+		} else {
+			fprintf(stderr, "mailtap: %s\n", capture_error(r->cap));
+			rc = EXIT_RUNTIME;
+			if (o->iface)
+				break;
+			continue;
+		}
+		if ((sensor_counters(sn)->packets & 1023) && n == 1)
+			continue;
+		uint64_t now = mono_us();
+		if (o->iface && now - last_flush >= STORE_FLUSH_INTERVAL_MS * 1000ULL) {
+			store_flush(r->store);
+			last_flush = now;
+		}
+		if (progress && now >= next_progress) {
+			print_progress(sn, started, now);
+			next_progress = now + 500000;
+		}
+		if (now >= next_stats || stats_requested) {
+			print_stats_line(sn, r->store, r->cap);
+			stats_requested = 0;
+			next_stats = o->stats_s ? now + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
+		}
+		if (reopen_requested) {
+			if (r->json && jsonout_reopen(r->json))
+				fprintf(stderr, "mailtap: --json: cannot reopen %s\n", o->json);
+			reopen_requested = 0;
+		}
+	}
+	if (progress)
+		fputs("\r\033[K", stderr);
+	return rc;
+}
+
+static int sensor_main(int argc, char **argv)
+{
+	struct options o;
+	struct run r;
+	char err[1024] = "";
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	if ((rc = parse_options(argc, argv, &o)))
+		return rc;
+	if (o.nfiles) {
+		r.cap = capture_open_offline(o.files, o.nfiles, o.bpf, err, sizeof(err));
+	} else {
+		struct capture_live_opts lo = { .snaplen = o.snaplen, .buffer_mib = o.buffer_mib,
+						.promisc = 1, .immediate = 0 };
+		r.cap = capture_open_live(o.iface, o.bpf, &lo, err, sizeof(err));
+	}
+	if (!r.cap) {
+		fprintf(stderr, "mailtap: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	prctl(PR_SET_DUMPABLE, 0);
+	if (o.user && drop_privileges(o.user)) {
+		capture_close(r.cap);
+		return EXIT_RUNTIME;
+	}
+	r.store = store_open(o.db, err, sizeof(err));
+	if (!r.store) {
+		fprintf(stderr, "mailtap: %s\n", err);
+		capture_close(r.cap);
+		return EXIT_RUNTIME;
+	}
+	if (o.json && !(r.json = jsonout_open(o.json, NULL, err, sizeof(err)))) {
+		fprintf(stderr, "mailtap: %s\n", err);
+		store_close(r.store);
+		capture_close(r.cap);
+		return EXIT_RUNTIME;
+	}
+	struct sensor *sn = sensor_new(&o.sensor, sink_session, &r, err, sizeof(err));
+	if (!sn) {
+		fprintf(stderr, "mailtap: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	signal_capture = r.cap;
+	install_signals();
+	uint64_t started = mono_us();
+	rc = run_capture(&o, &r, sn, started);
+	sensor_finish(sn);
+	if (store_flush(r.store))
+		rc = EXIT_RUNTIME;
+	if (capture_file_errors(r.cap))
+		rc = EXIT_RUNTIME;
+	if (!o.quiet)
+		print_summary(sn, r.store, o.db, mono_us() - started, o.verbose);
+	if (r.sink_errors || store_stats(r.store)->write_errors) {
+		fprintf(stderr, "mailtap: %llu sessions could not be written to %s; check free disk "
+			"space and permissions\n",
+			(unsigned long long)(r.sink_errors + store_stats(r.store)->write_errors), o.db);
+		rc = EXIT_RUNTIME;
+	}
+	signal_capture = NULL;
+	sensor_free(sn);
+	jsonout_close(r.json);
+	store_close(r.store);
+	capture_close(r.cap);
+	free(o.files);
+	free(o.bpf);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
+	return sensor_main(argc, argv);
+}

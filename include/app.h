@@ -1,0 +1,59 @@
+/* app.h — the application layer of a mail flow: which decoder gets the bytes, STARTTLS hand-off. */
+#ifndef MAILTAP_APP_H
+#define MAILTAP_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "reasm.h"
+#include "session.h"
+#include "smtp.h"
+#include "tls.h"
+
+enum app_mode {
+	APP_SMTP,	/* SMTP commands and replies */
+	APP_TLS,	/* TLS records (after the 220 to STARTTLS, or from the first byte) */
+	APP_SKIP	/* decided: the rest of the flow carries nothing to learn */
+};
+
+/* Everything mailtap keeps for one mail flow; allocated at its first payload. */
+struct app {
+	struct session sess;
+	struct smtp smtp;
+	struct tls tls;
+	struct reasm_dir rd[2];		/* indexed by enum dir */
+	struct reasm_stats *rst;	/* the worker's shared counters */
+	uint64_t now_us;		/* time of the packet being delivered */
+	uint8_t mode;			/* enum app_mode */
+	bool tls_used;			/* tls was initialised (needs tls_free) */
+};
+
+/* What the flow layer knows when it creates the app. */
+struct app_start {
+	struct ip_addr client_ip, server_ip;
+	uint16_t client_port, server_port;
+	const uint8_t *client_mac;	/* 6 bytes or NULL */
+	uint16_t vlan;
+	bool midstream;			/* the SYN was not seen */
+	bool implicit_tls;		/* server port is an implicit-TLS port */
+	uint64_t ts_us;
+};
+
+/* Allocate and start decoding. NULL when out of memory (the caller counts it). */
+struct app *app_new(const struct app_start *st, struct reasm_stats *rst);
+
+/* The reassembly sink of an app (ctx is the app). */
+extern const struct reasm_sink app_sink_template;
+static inline struct reasm_sink app_sink(struct app *a)
+{
+	struct reasm_sink s = app_sink_template;
+	s.ctx = a;
+	return s;
+}
+
+/* The flow ended: flush reassembly, let the decoders conclude, compute the verdict. */
+void app_finish(struct app *a, enum session_end end, uint64_t ts_us);
+
+/* Free a (session strings, TLS buffers, stream buffers). */
+void app_free(struct app *a);
+
+#endif

@@ -1,0 +1,78 @@
+/* sensor.h — one capture worker: frames in, finished sessions out (packet → flow → stream → decoder). */
+#ifndef MAILTAP_SENSOR_H
+#define MAILTAP_SENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "anomaly.h"
+#include "finding.h"
+#include "flow.h"
+#include "packet.h"
+#include "reasm.h"
+#include "session.h"
+
+/* 65536-bit port set. */
+struct port_set {
+	uint8_t bits[65536 / 8];
+};
+
+static inline bool port_in(const struct port_set *ps, uint16_t port)
+{
+	return ps->bits[port >> 3] & (1u << (port & 7));
+}
+
+static inline void port_add(struct port_set *ps, uint16_t port)
+{
+	ps->bits[port >> 3] |= (uint8_t)(1u << (port & 7));
+}
+
+struct sensor_opts {
+	struct port_set smtp_ports;	/* decoded as SMTP (default 25, 465, 587, 2525) */
+	struct port_set tls_ports;	/* implicit TLS among them (default 465) */
+	bool dpi;			/* look for SMTP on other ports */
+	uint32_t max_flows;
+};
+
+/* Receives each finished session; it may keep nothing of s beyond the call. */
+typedef void (*session_sink_fn)(void *ctx, struct session *s);
+
+struct sensor_counters {
+	uint64_t packets, bytes;
+	uint64_t pkt[6];			/* by enum pkt_result */
+	uint64_t fast_path;			/* packets dismissed without decoding */
+	uint64_t time_backwards;		/* packets older than the newest seen */
+	uint64_t flows_mail, flows_ignored;
+	uint64_t dpi_flows, dpi_mail, dpi_other, dpi_budget_spent;
+	uint64_t rst_out_of_window;
+	uint64_t app_alloc_failed;
+	uint64_t sessions, sessions_unconfirmed;	/* emitted; dropped as not SMTP after all */
+	uint64_t findings[FK__COUNT];
+	uint64_t anomalies[ANOM__COUNT];
+};
+
+struct sensor;
+
+/* A worker with its own flow table (and nDPI module when opts->dpi). NULL + message on failure. */
+struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, void *ctx,
+			  char *err, size_t errcap);
+
+/* One captured frame of link type dlt. */
+void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,
+		  uint32_t wirelen, uint64_t ts_us);
+
+/* Expire idle flows as of wall/packet time now_us (a quiet live link still moves on). */
+void sensor_tick(struct sensor *s, uint64_t now_us);
+
+/* End of input: finish every open flow (sessions are emitted, marked END_SHUTDOWN). */
+void sensor_finish(struct sensor *s);
+
+void sensor_free(struct sensor *s);
+
+const struct sensor_counters *sensor_counters(const struct sensor *s);
+const struct flow_table_stats *sensor_flow_stats(const struct sensor *s);
+const struct reasm_stats *sensor_reasm_stats(const struct sensor *s);
+/* Newest packet time seen, µs. */
+uint64_t sensor_now(const struct sensor *s);
+
+#endif

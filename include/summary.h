@@ -1,0 +1,19 @@
+/* summary.h — what a run tells its operator: progress line, stats line, end-of-run summary. */
+#ifndef MAILTAP_SUMMARY_H
+#define MAILTAP_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "capture.h"
+#include "sensor.h"
+#include "store.h"
+
+/* One self-overwriting line on stderr: packets, flows, sessions, rate. */
+void print_progress(const struct sensor *sn, uint64_t started_us, uint64_t now_us);
+/* One stats line on stderr (--stats, SIGUSR1): counters, kernel drops for live captures. */
+void print_stats_line(const struct sensor *sn, const struct store *st, struct capture *cap);
+/* One screen at the end of a run, on stderr. */
+void print_summary(const struct sensor *sn, const struct store *st, const char *db,
+		   uint64_t elapsed_us, bool verbose);
+
+#endif

@@ -1,0 +1,393 @@
+/* sensor.c — the per-packet path of one worker: packet → flow → TCP state → reassembly → app. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app.h"
+#include "dpi.h"
+#include "limits.h"
+#include "sensor.h"
+
+struct sensor {
+	struct sensor_opts opts;
+	struct flow_table *ft;
+	struct dpi *dpi;
+	session_sink_fn sink;
+	void *sink_ctx;
+	uint64_t now_us;
+	uint64_t next_sweep_us;
+	struct sensor_counters c;
+	struct reasm_stats rst;
+};
+
+struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, void *ctx,
+			  char *err, size_t errcap)
+{
+	struct sensor *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errcap, "out of memory creating the sensor");
+		return NULL;
+	}
+	s->opts = *opts;
+	s->sink = sink;
+	s->sink_ctx = ctx;
+	s->ft = flow_table_new(opts->max_flows ? opts->max_flows : FLOW_TABLE_MAX);
+	if (!s->ft) {
+		snprintf(err, errcap, "out of memory creating a flow table of %u flows",
+			 opts->max_flows);
+		free(s);
+		return NULL;
+	}
+	if (opts->dpi) {
+		s->dpi = dpi_new();
+		if (!s->dpi) {
+			snprintf(err, errcap, "nDPI failed to initialise; run with --no-dpi to "
+				 "decode the SMTP ports only");
+			flow_table_free(s->ft, NULL, NULL);
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* ---- session end ---- */
+
+static bool session_confirmed(const struct flow *f)
+{
+	if (f->cls == FLOW_SMTP_PORT)
+		return true;
+	return f->dpi_said_mail || f->app->sess.helo != NULL;
+}
+
+/* Conclude the flow's session and hand it to the sink; the flow stays, without app. */
+static void end_session(struct sensor *s, struct flow *f, enum session_end end)
+{
+	dpi_flow_release(&f->dpi);
+	if (!f->app)
+		return;
+	struct app *a = f->app;
+	app_finish(a, end, s->now_us > a->now_us ? s->now_us : a->now_us);
+	if (session_confirmed(f)) {
+		for (unsigned i = 0; i < a->sess.nfindings; i++)
+			s->c.findings[a->sess.findings[i].kind]++;
+		for (int i = 0; i < ANOM__COUNT; i++)
+			s->c.anomalies[i] += a->sess.anomaly[i];
+		s->c.sessions++;
+		s->sink(s->sink_ctx, &a->sess);
+	} else {
+		s->c.sessions_unconfirmed++;
+	}
+	app_free(a);
+	f->app = NULL;
+}
+
+static void on_expire(void *ctx, struct flow *f)
+{
+	end_session(ctx, f, f->list == LIST_CLOSED ? END_FIN : END_TIMEOUT);
+}
+
+static void on_evict(void *ctx, struct flow *f)
+{
+	end_session(ctx, f, END_EVICTED);
+}
+
+static void on_shutdown(void *ctx, struct flow *f)
+{
+	end_session(ctx, f, END_SHUTDOWN);
+}
+
+/* ---- flow classification ---- */
+
+/* "220 " / "220-" (also 421 and 554 greetings, RFC 5321 §4.2 and §3.1). */
+static bool looks_like_banner(const uint8_t *p, uint32_t n)
+{
+	if (n < 4 || (p[3] != ' ' && p[3] != '-' && p[3] != '\r'))
+		return false;
+	return (p[0] == '2' && p[1] == '2' && p[2] == '0') ||
+	       (p[0] == '4' && p[1] == '2' && p[2] == '1') ||
+	       (p[0] == '5' && p[1] == '5' && p[2] == '4');
+}
+
+/* Which endpoint is the client, when the handshake was not seen: the side on an SMTP port is the
+ * server; else the side that greets with a reply code. */
+static bool src_is_client_guess(const struct sensor *s, const struct packet *p)
+{
+	if (port_in(&s->opts.smtp_ports, p->dport) != port_in(&s->opts.smtp_ports, p->sport))
+		return port_in(&s->opts.smtp_ports, p->dport);
+	if (p->payload_len && looks_like_banner(p->payload, p->payload_len))
+		return false;
+	return p->sport > p->dport;
+}
+
+static void learn_direction(struct sensor *s, struct flow *f, const struct packet *p,
+			    bool a_is_src)
+{
+	bool src_is_client;
+
+	if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		src_is_client = true;
+	else if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+		src_is_client = false;
+	else if (p->payload_wire_len)
+		src_is_client = src_is_client_guess(s, p);
+	else
+		return;
+	f->client_is_a = (a_is_src == src_is_client);
+	f->dir_known = 1;
+}
+
+static void ignore_flow(struct sensor *s, struct flow *f)
+{
+	dpi_flow_release(&f->dpi);
+	if (f->app) {
+		app_free(f->app);
+		f->app = NULL;
+	}
+	f->cls = FLOW_IGNORED;
+	s->c.flows_ignored++;
+}
+
+/* A flow on a non-SMTP port: nDPI and the banner sniff decide whether it is mail. */
+static void classify_candidate(struct sensor *s, struct flow *f, const struct packet *p,
+			       enum dir d)
+{
+	if (p->payload_len && !f->payload_seen) {
+		if (d == DIR_S2C && looks_like_banner(p->payload, p->payload_len)) {
+			f->cls = FLOW_MAIL;	/* tentative until HELO/EHLO or nDPI confirms */
+			s->c.flows_mail++;
+		} else if (f->syn_seen && d == DIR_C2S) {
+			ignore_flow(s, f);	/* SMTP clients never speak first */
+			return;
+		}
+	}
+	if (!s->dpi || f->dpi_said_mail || (f->cls == FLOW_MAIL && f->dpi_pkts >= DPI_PACKET_BUDGET))
+		return;
+	if (!f->dpi)
+		s->c.dpi_flows++;
+	enum dpi_verdict v = dpi_packet(s->dpi, &f->dpi, p->l3, p->l3_len, p->ts_us);
+	if (p->payload_len)
+		f->dpi_pkts++;
+	if (v == DPI_MAIL) {
+		s->c.dpi_mail++;
+		f->dpi_said_mail = 1;
+		if (f->cls == FLOW_CANDIDATE) {
+			f->cls = FLOW_MAIL;
+			s->c.flows_mail++;
+		}
+		dpi_flow_release(&f->dpi);
+	} else if (v == DPI_OTHER) {
+		s->c.dpi_other++;
+		if (f->cls == FLOW_CANDIDATE)
+			ignore_flow(s, f);
+		else
+			dpi_flow_release(&f->dpi);
+	} else if (f->dpi_pkts >= DPI_PACKET_BUDGET) {
+		s->c.dpi_budget_spent++;
+		if (f->cls == FLOW_CANDIDATE)
+			ignore_flow(s, f);
+		else
+			dpi_flow_release(&f->dpi);
+	}
+}
+
+/* ---- TCP ---- */
+
+static struct app *ensure_app(struct sensor *s, struct flow *f, const struct packet *p,
+			      bool src_is_client)
+{
+	if (f->app)
+		return f->app;
+	struct app_start st = {
+		.client_ip = src_is_client ? p->src : p->dst,
+		.server_ip = src_is_client ? p->dst : p->src,
+		.client_port = src_is_client ? p->sport : p->dport,
+		.server_port = src_is_client ? p->dport : p->sport,
+		.client_mac = p->has_mac ? (src_is_client ? p->src_mac : p->dst_mac) : NULL,
+		.vlan = p->vlan,
+		.midstream = !f->syn_seen,
+		.ts_us = p->ts_us,
+	};
+	st.implicit_tls = port_in(&s->opts.tls_ports, st.server_port);
+	f->app = app_new(&st, &s->rst);
+	if (!f->app) {
+		s->c.app_alloc_failed++;
+		return NULL;
+	}
+	for (int d = 0; d < 2; d++)
+		if (f->isn_seen & (1u << d))
+			reasm_syn(&f->app->rd[d], f->isn[d]);
+	return f->app;
+}
+
+/* RST accepted only near the expected sequence (RFC 5961 §3 spirit): blind injection is ignored. */
+static bool rst_plausible(const struct flow *f, enum dir d, uint32_t seq)
+{
+	if (!f->app || !f->app->rd[d].started)
+		return true;
+	int32_t off = seq_diff(seq, f->app->rd[d].next_seq);
+	return off >= -65536 && off <= 1 << 20;
+}
+
+static void tcp_packet(struct sensor *s, struct flow *f, const struct packet *p, enum dir d,
+		       bool src_is_client)
+{
+	if (p->tcp_flags & TCP_SYN) {
+		f->syn_seen = 1;
+		f->isn[d] = p->seq;
+		f->isn_seen |= (uint8_t)(1u << d);
+		if (f->app)
+			reasm_syn(&f->app->rd[d], p->seq);
+	}
+	if (p->payload_wire_len && (f->cls == FLOW_SMTP_PORT || f->cls == FLOW_MAIL)) {
+		struct app *a = ensure_app(s, f, p, src_is_client);
+		if (a) {
+			struct reasm_sink sink = app_sink(a);
+			a->now_us = p->ts_us;
+			reasm_segment(&a->rd[d], d, p->seq, p->payload, p->payload_len,
+				      p->payload_wire_len, &sink, &s->rst);
+		}
+	}
+	if (f->app && (p->tcp_flags & TCP_ACK)) {
+		struct reasm_sink sink = app_sink(f->app);
+		reasm_ack(&f->app->rd[!d], (enum dir)!d, p->ack, &sink, &s->rst);
+	}
+	if (p->payload_wire_len)
+		f->payload_seen = 1;
+	if (p->tcp_flags & TCP_RST) {
+		if (!rst_plausible(f, d, p->seq)) {
+			s->c.rst_out_of_window++;
+			return;
+		}
+		f->rst = 1;
+		end_session(s, f, END_RST);
+		f->cls = FLOW_IGNORED;
+		flow_touch(s->ft, f, LIST_CLOSED, p->ts_us);
+		return;
+	}
+	if (p->tcp_flags & TCP_FIN) {
+		if (d == DIR_C2S)
+			f->fin_a = 1;
+		else
+			f->fin_b = 1;
+	}
+	if (f->fin_a && f->fin_b) {
+		end_session(s, f, END_FIN);
+		f->cls = FLOW_IGNORED;
+		flow_touch(s->ft, f, LIST_CLOSED, p->ts_us);
+		return;
+	}
+	flow_touch(s->ft, f, f->payload_seen ? LIST_ACTIVE : LIST_EMBRYONIC, p->ts_us);
+}
+
+static void advance_time(struct sensor *s, uint64_t ts_us)
+{
+	if (ts_us < s->now_us) {
+		s->c.time_backwards++;
+		return;
+	}
+	s->now_us = ts_us;
+	if (s->now_us >= s->next_sweep_us) {
+		flow_expire(s->ft, s->now_us, on_expire, s);
+		s->next_sweep_us = s->now_us + FLOW_SWEEP_INTERVAL_S * 1000000ULL;
+	}
+}
+
+static struct flow *new_flow(struct sensor *s, const struct flow_key *k, const struct packet *p)
+{
+	if ((p->tcp_flags & TCP_RST) || (!(p->tcp_flags & TCP_SYN) && !p->payload_wire_len))
+		return NULL;	/* a lone ACK/FIN/RST of an unknown connection starts nothing */
+	struct flow *f = flow_insert(s->ft, k, p->ts_us, on_evict, s);
+	if (!f)
+		return NULL;
+	if (port_in(&s->opts.smtp_ports, p->dport) || port_in(&s->opts.smtp_ports, p->sport))
+		f->cls = FLOW_SMTP_PORT;
+	else
+		f->cls = FLOW_CANDIDATE;
+	return f;
+}
+
+void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,
+		  uint32_t wirelen, uint64_t ts_us)
+{
+	struct packet p;
+
+	s->c.packets++;
+	s->c.bytes += wirelen;
+	enum pkt_result r = packet_decode(dlt, frame, caplen, wirelen, ts_us, &p);
+	if ((unsigned)r < 6)
+		s->c.pkt[r]++;
+	if (r != PKT_TCP)
+		return;
+	advance_time(s, ts_us);
+	if (!s->dpi && !port_in(&s->opts.smtp_ports, p.dport) &&
+	    !port_in(&s->opts.smtp_ports, p.sport)) {
+		s->c.fast_path++;
+		return;
+	}
+	struct flow_key k;
+	bool a_is_src;
+	flow_key_make(&k, &p.src, p.sport, &p.dst, p.dport, &a_is_src);
+	struct flow *f = flow_lookup(s->ft, &k);
+	if (!f && !(f = new_flow(s, &k, &p))) {
+		s->c.fast_path++;
+		return;
+	}
+	if (f->cls == FLOW_IGNORED) {
+		s->c.fast_path++;
+		flow_touch(s->ft, f, f->list, p.ts_us);
+		return;
+	}
+	if (!f->dir_known)
+		learn_direction(s, f, &p, a_is_src);
+	bool src_is_client = f->dir_known ? (f->client_is_a == a_is_src) : true;
+	enum dir d = src_is_client ? DIR_C2S : DIR_S2C;
+	if (f->cls == FLOW_CANDIDATE || (f->cls == FLOW_MAIL && f->dpi)) {
+		classify_candidate(s, f, &p, d);
+		if (f->cls == FLOW_IGNORED) {
+			flow_touch(s->ft, f, LIST_ACTIVE, p.ts_us);
+			return;
+		}
+	}
+	tcp_packet(s, f, &p, d, src_is_client);
+}
+
+void sensor_tick(struct sensor *s, uint64_t now_us)
+{
+	advance_time(s, now_us);
+}
+
+void sensor_finish(struct sensor *s)
+{
+	flow_foreach(s->ft, on_shutdown, s);
+}
+
+void sensor_free(struct sensor *s)
+{
+	if (!s)
+		return;
+	sensor_finish(s);
+	flow_table_free(s->ft, NULL, NULL);
+	dpi_free(s->dpi);
+	free(s);
+}
+
+const struct sensor_counters *sensor_counters(const struct sensor *s)
+{
+	return &s->c;
+}
+
+const struct flow_table_stats *sensor_flow_stats(const struct sensor *s)
+{
+	return flow_table_stats(s->ft);
+}
+
+const struct reasm_stats *sensor_reasm_stats(const struct sensor *s)
+{
+	return &s->rst;
+}
+
+uint64_t sensor_now(const struct sensor *s)
+{
+	return s->now_us;
+}

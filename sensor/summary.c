@@ -1,0 +1,113 @@
+/* summary.c — what a run tells its operator: progress line, stats line, end-of-run summary. */
+#include <stdio.h>
+#include <sys/resource.h>
+#include "summary.h"
+
+static double rate(uint64_t n, uint64_t us)
+{
+	return us ? (double)n * 1e6 / (double)us : 0.0;
+}
+
+void print_progress(const struct sensor *sn, uint64_t started_us, uint64_t now_us)
+{
+	const struct sensor_counters *c = sensor_counters(sn);
+	const struct flow_table_stats *f = sensor_flow_stats(sn);
+	uint64_t us = now_us - started_us;
+
+	fprintf(stderr, "\r\033[K%llu packets, %.1f MB, %llu flows (%llu open), %llu mail sessions, "
+		"%.0f packets/s",
+		(unsigned long long)c->packets, (double)c->bytes / 1e6,
+		(unsigned long long)f->created, (unsigned long long)f->active,
+		(unsigned long long)c->sessions, rate(c->packets, us));
+}
+
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_maxrss;
+}
+
+void print_stats_line(const struct sensor *sn, const struct store *st, struct capture *cap)
+{
+	const struct sensor_counters *c = sensor_counters(sn);
+	const struct flow_table_stats *f = sensor_flow_stats(sn);
+	const struct store_stats *ss = store_stats(st);
+	uint64_t recv = 0, drop = 0, ifdrop = 0;
+	int live = capture_stats(cap, &recv, &drop, &ifdrop) == 0;
+
+	fprintf(stderr, "mailtap: stats packets=%llu bytes=%llu flows=%llu evicted=%llu "
+		"sessions=%llu findings_written=%llu write_errors=%llu peak_rss_kib=%ld",
+		(unsigned long long)c->packets, (unsigned long long)c->bytes,
+		(unsigned long long)f->active, (unsigned long long)f->evicted,
+		(unsigned long long)c->sessions, (unsigned long long)ss->findings_written,
+		(unsigned long long)ss->write_errors, peak_rss_kib());
+	if (live)
+		fprintf(stderr, " kernel_recv=%llu kernel_drop=%llu if_drop=%llu",
+			(unsigned long long)recv, (unsigned long long)drop,
+			(unsigned long long)ifdrop);
+	fputc('\n', stderr);
+}
+
+static void line(const char *label, uint64_t v)
+{
+	if (v)
+		fprintf(stderr, "  %-34s %llu\n", label, (unsigned long long)v);
+}
+
+void print_summary(const struct sensor *sn, const struct store *st, const char *db,
+		   uint64_t elapsed_us, bool verbose)
+{
+	const struct sensor_counters *c = sensor_counters(sn);
+	const struct flow_table_stats *f = sensor_flow_stats(sn);
+	const struct reasm_stats *r = sensor_reasm_stats(sn);
+	const struct store_stats *ss = store_stats(st);
+	uint64_t findings = 0;
+
+	for (int k = 0; k < FK__COUNT; k++)
+		findings += c->findings[k];
+	fprintf(stderr, "mailtap: %llu packets (%.1f MB) in %.2f s, %.0f packets/s, peak RSS %ld KiB\n",
+		(unsigned long long)c->packets, (double)c->bytes / 1e6, (double)elapsed_us / 1e6,
+		rate(c->packets, elapsed_us), peak_rss_kib());
+	fprintf(stderr, "  %-34s %llu\n", "TCP packets", (unsigned long long)c->pkt[PKT_TCP]);
+	line("not TCP", c->pkt[PKT_NOT_TCP]);
+	line("IP fragments (skipped)", c->pkt[PKT_FRAGMENT]);
+	line("truncated headers", c->pkt[PKT_TRUNCATED]);
+	line("malformed", c->pkt[PKT_MALFORMED]);
+	line("unsupported link type", c->pkt[PKT_UNSUPPORTED_LINK]);
+	fprintf(stderr, "  %-34s %llu (peak %llu open, %llu evicted)\n", "flows",
+		(unsigned long long)f->created, (unsigned long long)f->peak,
+		(unsigned long long)f->evicted);
+	fprintf(stderr, "  %-34s %llu\n", "mail sessions", (unsigned long long)c->sessions);
+	line("  found on other ports (DPI/sniff)", c->flows_mail);
+	line("  not SMTP after all", c->sessions_unconfirmed);
+	fprintf(stderr, "  %-34s %llu\n", "findings", (unsigned long long)findings);
+	for (int k = 0; k < FK__COUNT; k++)
+		if (c->findings[k])
+			fprintf(stderr, "    %-32s %llu\n", finding_kind_name(k),
+				(unsigned long long)c->findings[k]);
+	line("stream gaps", r->gaps);
+	line("truncated segments (snaplen)", r->truncated_segments);
+	line("out-of-order segments dropped", r->ooo_dropped);
+	line("packets with time going back", c->time_backwards);
+	line("RST outside the window (ignored)", c->rst_out_of_window);
+	if (verbose) {
+		line("retransmissions", r->retransmissions);
+		line("overlaps (first copy kept)", r->overlaps);
+		line("out-of-order segments", r->out_of_order);
+		line("fast-path packets", c->fast_path);
+		line("nDPI flows", c->dpi_flows);
+		line("nDPI said mail", c->dpi_mail);
+		for (int a = 0; a < ANOM__COUNT; a++)
+			if (c->anomalies[a])
+				fprintf(stderr, "    anomaly %-24s %llu\n", anomaly_name(a),
+					(unsigned long long)c->anomalies[a]);
+	}
+	fprintf(stderr, "  %-34s %s (%llu sessions, %llu findings written",
+		"database", db, (unsigned long long)ss->sessions_written,
+		(unsigned long long)ss->findings_written);
+	if (ss->sessions_duplicate)
+		fprintf(stderr, ", %llu already there", (unsigned long long)ss->sessions_duplicate);
+	fputs(")\n", stderr);
+	fprintf(stderr, "  next: mailtap report --db %s\n", db);
+}

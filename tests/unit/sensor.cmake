@@ -1,0 +1,5 @@
+# unit_reasm, unit_flow: the sensor's stream reassembly and flow table.
+add_executable(test_reasm ${CMAKE_SOURCE_DIR}/tests/unit/test_reasm.c ${CMAKE_SOURCE_DIR}/sensor/reasm.c)
+add_test(NAME unit_reasm COMMAND test_reasm)
+add_executable(test_flow ${CMAKE_SOURCE_DIR}/tests/unit/test_flow.c ${CMAKE_SOURCE_DIR}/sensor/flow.c)
+add_test(NAME unit_flow COMMAND test_flow)
