@@ -361,7 +361,7 @@ static void cmd_payload(struct gen *g, int dir, bool cont, bool file, const char
 static uint32_t choose_isn(struct gen *g)
 {
 	uint32_t r = (uint32_t)rng_next(&g->rng);
-	return g->o->isn_wrap ? 0xffffffffu - 40u - (r % 200u) : r;
+	return g->o->isn_wrap ? 0xffffffffu - (r % 64u) : r;	/* wraps within 64 bytes */
 }
 
 static void cmd_session(struct gen *g, const char *a, const char *b)
