@@ -114,7 +114,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	int c;
 
 	*o = (struct report_opts){ .db = "./mailtap.db", .fmt = RF_TEXT };
-	optind = 1;
+	optind = 0;	/* glibc: full re-initialisation, main may have parsed before */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:s:u:f:o:h", longopts, NULL)) != -1) {
 		switch (c) {

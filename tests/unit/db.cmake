@@ -1,0 +1,8 @@
+# unit_store, unit_report: the SQLite writer and `mailtap report` against temporary databases.
+add_executable(test_store ${CMAKE_SOURCE_DIR}/tests/unit/test_store.c)
+target_link_libraries(test_store PRIVATE mt_db)
+add_test(NAME unit_store COMMAND test_store)
+
+add_executable(test_report ${CMAKE_SOURCE_DIR}/tests/unit/test_report.c)
+target_link_libraries(test_report PRIVATE mt_db)
+add_test(NAME unit_report COMMAND test_report)

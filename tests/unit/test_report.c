@@ -1,0 +1,333 @@
+/* test_report.c — `mailtap report`: which devices are listed, escaping per format, exit codes. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <time.h>
+#include <unistd.h>
+#include "report.h"
+#include "store.h"
+
+static int failures;
+
+static void check(int ok, const char *what, int line)
+{
+	if (!ok) {
+		fprintf(stderr, "FAIL line %d: %s\n", line, what);
+		failures++;
+	}
+}
+#define CHECK(c) check(!!(c), #c, __LINE__)
+
+static char dir[256], dbpath[300];
+
+static const char *path_in(const char *name, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/%s", dir, name);
+	return buf;
+}
+
+/* Run report_main with a NULL-terminated argument list after "report". */
+static int run_report(const char *first, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = "report";
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return report_main(argc, argv);
+}
+
+/* Whole file as a heap string ("" when missing). */
+static char *slurp(const char *p)
+{
+	FILE *f = fopen(p, "rb");
+	char *buf = calloc(1, 1 << 20);
+	size_t n = f ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static void str(char **dst, const char *s)
+{
+	session_set_str(dst, (const uint8_t *)s, strlen(s));
+}
+
+static void base(struct session *s, uint8_t host, uint16_t port, time_t t, uint8_t server)
+{
+	session_init(s);
+	s->start_us = (uint64_t)t * 1000000;
+	s->end_us = s->start_us + 3000000;
+	s->client_ip.family = s->server_ip.family = 4;
+	memcpy(s->client_ip.a, (uint8_t[]){ 192, 0, 2, host }, 4);
+	memcpy(s->server_ip.a, (uint8_t[]){ 198, 51, 100, server }, 4);
+	s->client_port = port;
+	s->server_port = 25;
+	s->saw_c2s = s->saw_s2c = true;
+	str(&s->server_name, server == 25 ? "mx.example.net" : "relay.example.org");
+}
+
+static void put(struct store *st, struct session *s)
+{
+	CHECK(store_session(st, s) == 0);
+	session_free(s);
+}
+
+static void clear_session(struct store *st, uint8_t host, uint16_t port, time_t t, const char *helo,
+			  uint8_t server)
+{
+	struct session s;
+
+	base(&s, host, port, t, server);
+	str(&s.helo, helo);
+	s.starttls_offered = 0;
+	s.mail_count = 1;
+	s.mail_in_clear = true;
+	s.transport = TRANSPORT_PLAIN;
+	session_add_finding(&s, FK_STARTTLS_NOT_OFFERED, s.start_us, "no STARTTLS");
+	session_add_finding(&s, FK_CLEARTEXT_MAIL, s.start_us, "MAIL FROM in clear");
+	put(st, &s);
+}
+
+static void tls_session(struct store *st, uint8_t host, uint16_t port, time_t t, const char *helo,
+			bool self_signed)
+{
+	struct session s;
+
+	base(&s, host, port, t, 25);
+	str(&s.helo, helo);
+	s.starttls_offered = 1;
+	s.starttls_requested = true;
+	s.starttls_reply = 220;
+	s.mail_count = 1;
+	s.transport = TRANSPORT_STARTTLS;
+	s.tls.state = TLS_COMPLETED;
+	s.tls.version = 0x0304;
+	if (self_signed)
+		session_add_finding(&s, FK_TLS_CERT_SELF_SIGNED, s.start_us, "self-signed");
+	put(st, &s);
+}
+
+static void build_db(time_t now)
+{
+	char err[512];
+	struct store *st = store_open(dbpath, err, sizeof(err));
+	struct session s;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	/* .1: TLS only (one with a self-signed certificate) */
+	tls_session(st, 1, 1001, now - 86400, "tls-only.example", false);
+	tls_session(st, 1, 1002, now - 3600, "tls-only.example", true);
+	/* .2: spreadsheet formula as HELO, 2 of 3 sessions in clear, two servers */
+	clear_session(st, 2, 2001, now - 2 * 86400, "=cmd|' /C calc'!A0", 25);
+	clear_session(st, 2, 2002, now - 86400, "=cmd|' /C calc'!A0", 26);
+	tls_session(st, 2, 2003, now - 7200, "=cmd|' /C calc'!A0", false);
+	/* .3: script as HELO, AUTH in clear: critical, listed first */
+	clear_session(st, 3, 3001, now - 5000, "<script>alert(1)</script>", 25);
+	base(&s, 3, 3002, now - 4000, 25);
+	str(&s.helo, "<script>alert(1)</script>");
+	s.mail_in_clear = true;
+	s.transport = TRANSPORT_PLAIN;
+	str(&s.auth_mechanism, "LOGIN");
+	session_add_finding(&s, FK_CLEARTEXT_AUTH, s.start_us, "AUTH LOGIN before TLS, accepted");
+	put(st, &s);
+	/* .4: control characters in the HELO name */
+	clear_session(st, 4, 4001, now - 3000, "\x1b]0;pwn\x07name\r\n,\"x\"", 25);
+	/* .5: cleartext 40 days ago, outside the default window */
+	clear_session(st, 5, 5001, now - 40 * 86400, "old-printer", 25);
+	/* .6: seen from the middle, no mail seen in clear */
+	base(&s, 6, 6001, now - 2000, 25);
+	s.midstream = true;
+	s.transport = TRANSPORT_UNKNOWN;
+	put(st, &s);
+	store_close(st);
+}
+
+static int json_ok(const char *p, const char *assertion)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys\nd=json.load(open(sys.argv[1]))\n%s' "
+		 "'%s'", assertion, p);
+	return system(cmd) == 0;
+}
+
+static void test_text(void)
+{
+	char out[512];
+	char *t;
+
+	path_in("r.txt", out, sizeof(out));
+	CHECK(run_report("--db", dbpath, "-o", out, NULL) == 0);
+	t = slurp(out);
+	CHECK(strstr(t, "between") != NULL);
+	CHECK(strstr(t, "192.0.2.2 ") && strstr(t, "192.0.2.3 ") && strstr(t, "192.0.2.4 "));
+	CHECK(!strstr(t, "192.0.2.1 ") && !strstr(t, "192.0.2.5 ") && !strstr(t, "192.0.2.6 "));
+	CHECK(strstr(t, "192.0.2.3 ") < strstr(t, "192.0.2.2 "));	/* critical first */
+	CHECK(strstr(t, "2/3") != NULL);
+	CHECK(strstr(t, "198.51.100.25:25") && strstr(t, "198.51.100.26:25"));
+	CHECK(strchr(t, '\x1b') == NULL && strchr(t, '\x07') == NULL && strchr(t, '\r') == NULL);
+	CHECK(strstr(t, "\\x1b]0;pwn\\x07name\\x0d\\x0a") != NULL);
+	CHECK(strstr(t, "cleartext_auth") != NULL);
+	free(t);
+
+	CHECK(run_report("--db", dbpath, "--since", "60d", "-o", out, NULL) == 0);
+	t = slurp(out);
+	CHECK(strstr(t, "192.0.2.5 ") != NULL);
+	free(t);
+
+	CHECK(run_report("--db", dbpath, "--since", "2000-01-01", "--until", "2000-01-02T00:00:00Z",
+			 "-o", out, NULL) == 0);
+	t = slurp(out);
+	CHECK(strstr(t, "no device sent mail in clear between 2000-01-01T00:00:00Z and "
+		       "2000-01-02T00:00:00Z") != NULL);
+	free(t);
+}
+
+static void test_csv(void)
+{
+	char out[512];
+	char *t;
+	int lines = 0;
+
+	path_in("r.csv", out, sizeof(out));
+	CHECK(run_report("--db", dbpath, "--format", "csv", "-o", out, NULL) == 0);
+	t = slurp(out);
+	for (char *p = t; (p = strstr(p, "\r\n")); p += 2)
+		lines++;
+	CHECK(lines == 4);
+	CHECK(strstr(t, ",\"'=cmd|' /C calc'!A0\",") != NULL);
+	CHECK(strstr(t, ",=") == NULL && strstr(t, "\n=") == NULL);
+	CHECK(strstr(t, "\"\\x1b]0;pwn\\x07name\\x0d\\x0a,\"\"x\"\"\"") != NULL);
+	CHECK(strstr(t, "192.0.2.1,") == NULL);
+	free(t);
+}
+
+static void test_html(void)
+{
+	char out[512];
+	char *t;
+
+	path_in("r.html", out, sizeof(out));
+	CHECK(run_report("--db", dbpath, "-f", "html", "-o", out, NULL) == 0);
+	t = slurp(out);
+	CHECK(strstr(t, "<script") == NULL);
+	CHECK(strstr(t, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
+	CHECK(strstr(t, "<svg") != NULL && strstr(t, "</html>") != NULL);
+	CHECK(strstr(t, "192.0.2.1<") == NULL && strstr(t, "192.0.2.4<") != NULL);
+	free(t);
+}
+
+static void test_json(void)
+{
+	char out[512];
+
+	path_in("r.json", out, sizeof(out));
+	CHECK(run_report("--db", dbpath, "--format=json", "-o", out, NULL) == 0);
+	CHECK(json_ok(out, "assert d[\"schema_version\"] == 1\n"
+		      "a = [x[\"address\"] for x in d[\"devices\"]]\n"
+		      "assert a == [\"192.0.2.3\", \"192.0.2.2\", \"192.0.2.4\"], a\n"
+		      "x = d[\"devices\"][1]\n"
+		      "assert x[\"name\"] == \"=cmd|\\x27 /C calc\\x27!A0\", x\n"
+		      "assert (x[\"cleartext_sessions\"], x[\"sessions\"]) == (2, 3)\n"
+		      "assert sorted(x[\"servers\"]) == [\"198.51.100.25:25\", \"198.51.100.26:25\"]\n"
+		      "assert d[\"devices\"][0][\"worst_severity\"] == \"critical\""));
+}
+
+static void test_tlsrpt(void)
+{
+	char out[512];
+
+	path_in("r.tlsrpt.json", out, sizeof(out));
+	CHECK(run_report("--db", dbpath, "--format", "tlsrpt", "-o", out, NULL) == 0);
+	CHECK(json_ok(out, "assert d[\"organization-name\"] == \"mailtap\"\n"
+		      "assert \"RFC 8460 compatible\" in d[\"note\"]\n"
+		      "assert d[\"date-range\"][\"start-datetime\"].endswith(\"Z\")\n"
+		      "p = {x[\"policy\"][\"policy-domain\"]: x for x in d[\"policies\"]}\n"
+		      "assert set(p) == {\"mx.example.net\", \"relay.example.org\"}, p\n"
+		      "m = p[\"mx.example.net\"]\n"
+		      "assert m[\"policy\"][\"policy-type\"] == \"no-policy-found\"\n"
+		      "assert m[\"summary\"] == {\"total-successful-session-count\": 2,"
+		      " \"total-failure-session-count\": 4}, m[\"summary\"]\n"
+		      "f = {(x[\"result-type\"], x[\"sending-mta-ip\"]): x[\"failed-session-count\"]"
+		      " for x in m[\"failure-details\"]}\n"
+		      "assert f == {(\"certificate-not-trusted\", \"192.0.2.1\"): 1,"
+		      " (\"starttls-not-supported\", \"192.0.2.2\"): 1,"
+		      " (\"starttls-not-supported\", \"192.0.2.3\"): 1,"
+		      " (\"starttls-not-supported\", \"192.0.2.4\"): 1}, f\n"
+		      "assert all(x[\"receiving-ip\"] == \"198.51.100.25\" for x in m[\"failure-details\"])"));
+}
+
+static void make_db(const char *p, const char *sql)
+{
+	sqlite3 *db;
+
+	unlink(p);
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_exit_codes(void)
+{
+	char p[512], out[512];
+
+	path_in("missing.db", p, sizeof(p));
+	CHECK(run_report("--db", p, NULL) == 1);
+	CHECK(access(p, F_OK) != 0);		/* never created */
+	CHECK(run_report("--db", dbpath, "--bogus", NULL) == 2);
+	CHECK(run_report("--db", dbpath, "--format", "xml", NULL) == 2);
+	CHECK(run_report("--db", dbpath, "--since", "yesterday", NULL) == 2);
+	CHECK(run_report("--db", dbpath, "--since", "1d", "--until", "2d", NULL) == 2);
+	CHECK(run_report("--db", dbpath, "stray", NULL) == 2);
+	CHECK(run_report("--db", NULL) == 2);
+	CHECK(run_report("--help", NULL) == 0);
+	make_db(path_in("foreign.db", p, sizeof(p)), "CREATE TABLE t(x);");
+	CHECK(run_report("--db", p, NULL) == 1);
+	make_db(path_in("newer.db", p, sizeof(p)),
+		"PRAGMA application_id = 1836343664; PRAGMA user_version = 9;");
+	CHECK(run_report("--db", p, NULL) == 1);
+	CHECK(run_report("--db", dbpath, "-o", "/nonexistent-dir/r.txt", NULL) == 1);
+	path_in("r2.txt", out, sizeof(out));
+	CHECK(run_report("--db", dbpath, "-o", out, NULL) == 0 && access(out, F_OK) == 0);
+}
+
+int main(void)
+{
+	time_t now = time(NULL);
+
+	snprintf(dir, sizeof(dir), "/tmp/mailtap-test-report-XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	path_in("r.db", dbpath, sizeof(dbpath));
+	build_db(now);
+	test_text();
+	test_csv();
+	test_html();
+	test_json();
+	test_tlsrpt();
+	test_exit_codes();
+	if (failures == 0) {
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	} else {
+		fprintf(stderr, "outputs kept in %s\n", dir);
+	}
+	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
+	return failures ? 1 : 0;
+}
