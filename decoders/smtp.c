@@ -458,9 +458,9 @@ static void greeting_line(struct smtp *m, struct arg t)
 	if (m->reply.lines != 1)
 		return;
 	session_set_str(&s->banner, t.p, t.len);
-	if (token_len(t.p, t.len))
-		session_set_str(&s->server_name, t.p, token_len(t.p, t.len));
 	m->banner_masked = has_asterisk_run(t.p, t.len);
+	if (token_len(t.p, t.len) && !m->banner_masked)	/* else the EHLO reply names it */
+		session_set_str(&s->server_name, t.p, token_len(t.p, t.len));
 }
 
 /* RFC 4954 §3: "AUTH" SP mech *(SP mech); the pre-standard "AUTH=mech ..." form too. */
