@@ -71,6 +71,7 @@ struct store {
 	sqlite3_stmt *st[ST__COUNT];
 	bool in_txn;
 	unsigned pending;		/* rows in the open transaction */
+	uint64_t pending_sessions, pending_findings;	/* counted as written at commit */
 	uint64_t batch_start_us;	/* monotonic time the open transaction began */
 	struct oui_db *oui;		/* loaded on the first MAC address */
 	bool oui_tried;
@@ -480,20 +481,26 @@ static int write_findings(struct store *st, const struct session *s, const struc
 			return -1;
 		}
 		sqlite3_clear_bindings(q);
-		st->stats.findings_written++;
+		st->pending_findings++;
 	}
 	return 0;
+}
+
+/* The open transaction is gone: its rows are lost (counted). */
+static void drop_batch(struct store *st)
+{
+	st->stats.rows_lost += st->pending;
+	st->in_txn = false;
+	st->pending = 0;
+	st->pending_sessions = st->pending_findings = 0;
 }
 
 /* A failed step may have ended the transaction by itself (SQLITE_FULL, IOERR): account for it. */
 static void after_failure(struct store *st)
 {
 	st->stats.write_errors++;
-	if (st->in_txn && sqlite3_get_autocommit(st->db)) {
-		st->stats.rows_lost += st->pending;
-		st->in_txn = false;
-		st->pending = 0;
-	}
+	if (st->in_txn && sqlite3_get_autocommit(st->db))
+		drop_batch(st);
 }
 
 static int begin_batch(struct store *st)
@@ -544,19 +551,19 @@ int store_session(struct store *st, struct session *s)
 		return -1;
 	fill_text(st, s, &t);
 	if (begin_batch(st) != 0) {
-		st->stats.rows_lost++;
+		st->stats.rows_lost += 2 + s->nfindings;
 		return -1;
 	}
 	rc = write_all(st, s, &t);
 	if (rc < 0) {
 		after_failure(st);
-		st->stats.rows_lost++;
+		st->stats.rows_lost += 2 + s->nfindings;
 		return -1;
 	}
 	if (rc == 0) {
 		st->stats.sessions_duplicate++;
 	} else {
-		st->stats.sessions_written++;
+		st->pending_sessions++;
 		st->pending += 2 + s->nfindings;
 	}
 	return batch_due(st) ? store_flush(st) : 0;
@@ -578,12 +585,15 @@ int store_flush(struct store *st)
 		st->stats.write_errors++;
 		if (!sqlite3_get_autocommit(st->db))
 			run(st->st[ST_ROLLBACK]);
-		st->stats.rows_lost += st->pending;
+		drop_batch(st);
 	} else {
 		st->stats.batches++;
+		st->stats.sessions_written += st->pending_sessions;
+		st->stats.findings_written += st->pending_findings;
+		st->in_txn = false;
+		st->pending = 0;
+		st->pending_sessions = st->pending_findings = 0;
 	}
-	st->in_txn = false;
-	st->pending = 0;
 	st->stats.last_batch_us = mono_us() - t0;
 	return rc == SQLITE_OK ? 0 : -1;
 }

@@ -10,7 +10,8 @@
 struct store;
 
 struct store_stats {
-	uint64_t sessions_written, findings_written, devices_written;
+	uint64_t sessions_written, findings_written;	/* committed */
+	uint64_t devices_written;	/* device rows inserted or updated (one per stored session) */
 	uint64_t sessions_duplicate;	/* already in the database (same capture read again) */
 	uint64_t batches, write_errors;
 	uint64_t rows_lost;		/* rows of sessions that could not be written (disk full...) */

@@ -1,5 +1,7 @@
 /* test_store.c — the SQLite writer: columns, hostile strings, device upsert, duplicates, file checks. */
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +273,8 @@ static void test_duplicates(void)
 		return;
 	write_batch(st, 30, 5, 1000);
 	write_batch(st, 30, 2, 2000);
+	CHECK(store_stats(st)->sessions_written == 0);	/* not committed yet */
+	CHECK(store_flush(st) == 0);
 	CHECK(store_stats(st)->sessions_duplicate == 5);
 	CHECK(store_stats(st)->sessions_written == 2);
 	CHECK(store_stats(st)->findings_written == 4);
@@ -346,6 +350,7 @@ static void test_corrupt(void)
 	CHECK(strstr(err, "moved it aside") && strstr(err, ".corrupt-"));
 	CHECK(count_prefix("bad.db.corrupt-") == 1);
 	write_batch(st, 40, 1, 3000);
+	CHECK(store_flush(st) == 0);
 	CHECK(store_stats(st)->sessions_written == 1);
 	store_close(st);
 }
@@ -372,6 +377,53 @@ static void test_busy(void)
 	CHECK(store_flush(st) == 0);
 	CHECK(store_stats(st)->sessions_written == 3);
 	store_close(st);
+}
+
+/* A full disk, simulated with RLIMIT_FSIZE: writes fail, nothing crashes, the writer recovers. */
+static void test_disk_full(void)
+{
+	char p[512], err[512];
+	struct store *st = store_open(path_in("full.db", p, sizeof(p)), err, sizeof(err));
+	struct rlimit old, lim;
+	struct session s;
+	sqlite3 *db;
+	int failed = 0;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	write_batch(st, 60, 10, 1000);
+	CHECK(store_flush(st) == 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 256 * 1024;
+	CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	for (unsigned i = 0; i < 4000; i++) {
+		make_plain(&s, 61, (uint16_t)(10000 + i), 1764327359, "full");
+		failed += store_session(st, &s) != 0;
+		session_free(&s);
+	}
+	failed += store_flush(st) != 0;
+	CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+	CHECK(failed > 0);
+	CHECK(store_stats(st)->write_errors > 0);
+	CHECK(store_stats(st)->rows_lost > 0);
+	write_batch(st, 62, 5, 20000);		/* space again: the writer goes on */
+	CHECK(store_flush(st) == 0);
+	uint64_t written = store_stats(st)->sessions_written;
+	uint64_t lost_rows = store_stats(st)->rows_lost;
+	store_close(st);
+	printf("disk full: %d failed calls, %llu rows lost\n", failed, (unsigned long long)lost_rows);
+	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	char b[64];
+	CHECK(strcmp(q1(db, b, sizeof(b), "PRAGMA integrity_check"), "ok") == 0);
+	CHECK(qn(db, "SELECT count(*) FROM sessions WHERE client_ip = '192.0.2.62'") == 5);
+	CHECK(qn(db, "SELECT count(*) FROM sessions WHERE client_ip = '192.0.2.60'") == 10);
+	CHECK((uint64_t)qn(db, "SELECT count(*) FROM sessions") == written);
+	CHECK(written + lost_rows / 4 == 10 + 4000 + 5);	/* 4 rows per session: each counted once */
+	CHECK(qn(db, "SELECT count(*) FROM findings") == 2 * qn(db, "SELECT count(*) FROM sessions"));
+	sqlite3_close(db);
 }
 
 static void write_file(const char *p, const char *text)
@@ -464,6 +516,7 @@ int main(void)
 	test_corrupt();
 	test_oui();
 	test_busy();
+	test_disk_full();
 	test_speed();
 	if (failures == 0) {
 		char cmd[300];
