@@ -1,2 +1,218 @@
-/* x509.c — not written yet */
-typedef int mailtap_placeholder_x509;
+/* x509.c — leaf certificate facts and certificate findings, read through libcrypto (no DER parser). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include "x509.h"
+
+/* Longest raw SAN list assembled before escaping (session_set_str then caps it at SESSION_STR_MAX). */
+#define SAN_RAW_MAX 1024
+
+/* RFC 5280 §4.1.2.5: UTCTime before 2050, GeneralizedTime from 2050; ASN1_TIME_to_tm reads both. */
+static void asn1_time_iso(const ASN1_TIME *at, char *buf, size_t cap)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!at || ASN1_TIME_to_tm(at, &tm) != 1) {
+		snprintf(buf, cap, "invalid");
+		return;
+	}
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* RFC 5280 §4.1.2.4 / §4.1.2.6: a Name as RFC 2253 text, escaped into *dst. */
+static void name_str(char **dst, const X509_NAME *name)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long n;
+
+	if (!bio)
+		return;
+	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
+		n = BIO_get_mem_data(bio, &data);
+		if (n >= 0 && data)
+			session_set_str(dst, (const uint8_t *)data, (size_t)n);
+	}
+	BIO_free(bio);
+}
+
+/* Append "PREFIX:value" (comma-separated) to the raw SAN buffer; silently stops when full. */
+static void san_append(char *buf, size_t *len, const char *prefix, const uint8_t *v, size_t n)
+{
+	size_t plen = strlen(prefix);
+	size_t need = (*len ? 1 : 0) + plen + n;
+
+	if (*len + need >= SAN_RAW_MAX)
+		return;
+	if (*len)
+		buf[(*len)++] = ',';
+	memcpy(buf + *len, prefix, plen);
+	*len += plen;
+	memcpy(buf + *len, v, n);
+	*len += n;
+}
+
+/* RFC 5280 §4.2.1.6 subjectAltName: dNSName, iPAddress and rfc822Name entries. */
+static void san_str(struct tls_info *ti, X509 *x)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	char buf[SAN_RAW_MAX];
+	size_t len = 0;
+
+	if (!gens)
+		return;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_STRING *s;
+		char ip[INET6_ADDRSTRLEN];
+
+		switch (g->type) {
+		case GEN_DNS:
+			s = g->d.dNSName;
+			san_append(buf, &len, "DNS:", ASN1_STRING_get0_data(s),
+				   (size_t)ASN1_STRING_length(s));
+			break;
+		case GEN_EMAIL:
+			s = g->d.rfc822Name;
+			san_append(buf, &len, "email:", ASN1_STRING_get0_data(s),
+				   (size_t)ASN1_STRING_length(s));
+			break;
+		case GEN_IPADD:
+			s = g->d.iPAddress;
+			if (ASN1_STRING_length(s) == 4 || ASN1_STRING_length(s) == 16) {
+				int af = ASN1_STRING_length(s) == 4 ? AF_INET : AF_INET6;
+				if (inet_ntop(af, ASN1_STRING_get0_data(s), ip, sizeof(ip)))
+					san_append(buf, &len, "IP:", (const uint8_t *)ip, strlen(ip));
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	if (len)
+		session_set_str(&ti->cert_san, (const uint8_t *)buf, len);
+}
+
+static const char *key_type_name(int id)
+{
+	switch (id) {
+	case EVP_PKEY_RSA: return "RSA";
+	case EVP_PKEY_RSA_PSS: return "RSA-PSS";
+	case EVP_PKEY_DSA: return "DSA";
+	case EVP_PKEY_EC: return "EC";
+	case EVP_PKEY_ED25519: return "Ed25519";
+	case EVP_PKEY_ED448: return "Ed448";
+	case EVP_PKEY_DH: return "DH";
+	}
+	return "other";
+}
+
+/* RFC 5280 §4.1.2.7 subjectPublicKeyInfo and §4.1.1.2 signatureAlgorithm; tls_cert_weak when the
+ * RSA/DSA key is under 2048 bits or the signature hash is MD5 or SHA-1. */
+static void key_and_signature(struct session *sess, X509 *x, uint64_t ts_us)
+{
+	struct tls_info *ti = &sess->tls;
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	int sig_nid = X509_get_signature_nid(x);
+	int md_nid = NID_undef, pk_nid = NID_undef;
+	int id = pk ? EVP_PKEY_get_base_id(pk) : NID_undef;
+	bool small_key, weak_md;
+
+	if (pk) {
+		snprintf(ti->cert_key_type, sizeof(ti->cert_key_type), "%s", key_type_name(id));
+		ti->cert_key_bits = EVP_PKEY_get_bits(pk);
+	}
+	snprintf(ti->cert_sig_alg, sizeof(ti->cert_sig_alg), "%s",
+		 sig_nid != NID_undef ? OBJ_nid2ln(sig_nid) : "unknown");
+	OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid);
+	small_key = pk && (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_DSA) &&
+		    ti->cert_key_bits < 2048;
+	weak_md = md_nid == NID_md5 || md_nid == NID_sha1 || md_nid == NID_md5_sha1;
+	if (small_key && weak_md)
+		session_add_finding(sess, FK_TLS_CERT_WEAK, ts_us, "%s %d-bit key, %s signature",
+				    ti->cert_key_type, ti->cert_key_bits, ti->cert_sig_alg);
+	else if (small_key)
+		session_add_finding(sess, FK_TLS_CERT_WEAK, ts_us, "%s %d-bit key",
+				    ti->cert_key_type, ti->cert_key_bits);
+	else if (weak_md)
+		session_add_finding(sess, FK_TLS_CERT_WEAK, ts_us, "%s signature", ti->cert_sig_alg);
+}
+
+/* RFC 5280 §4.1.2.5 validity, judged at the packet time (not the wall clock). */
+static void validity(struct session *sess, X509 *x, uint64_t ts_us)
+{
+	struct tls_info *ti = &sess->tls;
+	time_t now = (time_t)(ts_us / 1000000);
+	const ASN1_TIME *nb = X509_get0_notBefore(x), *na = X509_get0_notAfter(x);
+
+	asn1_time_iso(nb, ti->cert_not_before, sizeof(ti->cert_not_before));
+	asn1_time_iso(na, ti->cert_not_after, sizeof(ti->cert_not_after));
+	if (X509_cmp_time(na, &now) < 0)
+		session_add_finding(sess, FK_TLS_CERT_EXPIRED, ts_us, "expired %s",
+				    ti->cert_not_after);
+	else if (X509_cmp_time(nb, &now) > 0)
+		session_add_finding(sess, FK_TLS_CERT_EXPIRED, ts_us, "not valid before %s",
+				    ti->cert_not_before);
+}
+
+/* RFC 6125 §6.4 via X509_check_host (SAN dNSName, CN only without SAN, wildcards in the left-most
+ * label); against the SNI, else the server's greeting name; no name, no judgement. */
+static void name_match(struct session *sess, X509 *x, uint64_t ts_us)
+{
+	const char *host = sess->tls.sni ? sess->tls.sni : sess->server_name;
+	const char *what = sess->tls.sni ? "SNI" : "greeting name";
+	int r;
+
+	if (!host || !*host)
+		return;
+	if (X509_check_ip_asc(x, host, 0) == 1)
+		return;
+	r = X509_check_host(x, host, strlen(host), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
+	if (r == 0)
+		session_add_finding(sess, FK_TLS_CERT_NAME_MISMATCH, ts_us,
+				    "%s %s not in certificate (%s)", what, host,
+				    sess->tls.cert_san ? sess->tls.cert_san : "no SAN");
+}
+
+bool x509_leaf_facts(struct session *sess, const uint8_t *der, size_t len, uint64_t ts_us)
+{
+	struct tls_info *ti = &sess->tls;
+	const unsigned char *p = der;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	X509 *x;
+
+	if (len > (size_t)INT32_MAX || !(x = d2i_X509(NULL, &p, (long)len))) {
+		session_anomaly(sess, ANOM_TLS_BAD_CERT);
+		snprintf(ti->cert_absent_reason, sizeof(ti->cert_absent_reason), "unparsable");
+		return false;
+	}
+	ti->cert_present = true;
+	ti->cert_absent_reason[0] = '\0';
+	name_str(&ti->cert_subject, X509_get_subject_name(x));
+	name_str(&ti->cert_issuer, X509_get_issuer_name(x));
+	san_str(ti, x);
+	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) == 1)
+		for (unsigned i = 0; i < mdlen && 2 * i + 2 < sizeof(ti->cert_sha256); i++)
+			snprintf(ti->cert_sha256 + 2 * i, 3, "%02x", md[i]);
+	ti->cert_self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0 &&
+			       X509_verify(x, X509_get0_pubkey(x)) == 1;
+	if (ti->cert_self_signed)
+		session_add_finding(sess, FK_TLS_CERT_SELF_SIGNED, ts_us, "self-signed %s",
+				    ti->cert_subject ? ti->cert_subject : "");
+	validity(sess, x, ts_us);
+	key_and_signature(sess, x, ts_us);
+	name_match(sess, x, ts_us);
+	X509_free(x);
+	return true;
+}

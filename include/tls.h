@@ -8,12 +8,34 @@
 #include "decoder.h"
 #include "session.h"
 
+/* One direction of a TLS connection (private to decoders/tls.c). */
+struct tls_dir {
+	uint8_t *hs;		/* handshake message reassembly, TLS_HS_MSG_MAX, allocated on first need */
+	uint32_t hs_len;	/* bytes of the current message held in hs */
+	uint32_t hs_skip;	/* bytes of an over-cap message still to skip */
+	bool started;		/* its first record was seen: later non-TLS bytes are a failure */
+	bool ccs;		/* it sent ChangeCipherSpec (TLS <= 1.2): its later records are encrypted */
+	uint32_t enc_records;	/* encrypted records it sent after its ChangeCipherSpec */
+};
+
 /* Decoder state of one TLS connection; fills sess->tls and raises TLS findings on sess.
  * Fields are private to decoders/tls.c (public only for the size). */
 struct tls {
 	struct session *sess;
-	/* ... defined by decoders/tls.c's author ... */
-	int state;
+	int state;		/* enum tls_stage of decoders/tls.c */
+	bool from_start;
+	bool done;		/* decided (or given up): the rest of the flow is skipped */
+	bool sslv2_hello;	/* the ClientHello came in SSLv2 format */
+	bool client_hello_seen, server_hello_seen;
+	bool hrr;		/* a HelloRetryRequest was seen (RFC 8446 §4.1.4) */
+	bool tls13;		/* TLS 1.3 negotiated (or announced by the HelloRetryRequest) */
+	bool client_ticket;	/* the client offered a non-empty session ticket (RFC 5077) */
+	bool client_short_record;	/* TLS 1.3: the client's first encrypted record was alert-sized */
+	bool hs_truncated;	/* a handshake message was over TLS_HS_MSG_MAX */
+	uint8_t sid_len;
+	uint8_t sid[32];	/* the ClientHello session_id, to detect resumption */
+	uint64_t start_us;	/* packet time of the first record */
+	struct tls_dir dir[2];
 };
 
 /* Start decoding. from_start: TLS from the first byte (implicit TLS); otherwise after STARTTLS. */

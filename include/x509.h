@@ -1,0 +1,19 @@
+/* x509.h — facts about a server certificate (via libcrypto) for the TLS decoder. */
+#ifndef MAILTAP_X509_H
+#define MAILTAP_X509_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "session.h"
+
+/*
+ * Parse the DER leaf certificate der[0..len) (RFC 5280 §4.1, via d2i_X509) and fill the cert_*
+ * facts of sess->tls; raise tls_cert_self_signed, tls_cert_expired (against the packet time ts_us,
+ * not the wall clock), tls_cert_name_mismatch (SNI, else sess->server_name; no name, no finding)
+ * and tls_cert_weak on sess. der is only read during the call. Returns false (and counts
+ * ANOM_TLS_BAD_CERT, cert_absent_reason "unparsable") when the bytes are not a certificate.
+ */
+bool x509_leaf_facts(struct session *sess, const uint8_t *der, size_t len, uint64_t ts_us);
+
+#endif
