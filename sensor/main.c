@@ -401,6 +401,8 @@ static int sensor_main(int argc, char **argv)
 		capture_close(r.cap);
 		return EXIT_RUNTIME;
 	}
+	if (err[0])
+		fprintf(stderr, "mailtap: warning: %s\n", err);	/* e.g. a corrupt file moved aside */
 	if (o.json && !(r.json = jsonout_open(o.json, NULL, err, sizeof(err)))) {
 		fprintf(stderr, "mailtap: %s\n", err);
 		store_close(r.store);

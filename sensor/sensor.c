@@ -205,7 +205,7 @@ static struct app *ensure_app(struct sensor *s, struct flow *f, const struct pac
 		.server_port = src_is_client ? p->dport : p->sport,
 		.client_mac = p->has_mac ? (src_is_client ? p->src_mac : p->dst_mac) : NULL,
 		.vlan = p->vlan,
-		.midstream = !f->syn_seen,
+		.midstream = f->isn_seen != 3,	/* a SYN of either side missing */
 		.ts_us = p->ts_us,
 	};
 	st.implicit_tls = port_in(&s->opts.tls_ports, st.server_port);
