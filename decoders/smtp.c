@@ -708,10 +708,12 @@ static size_t skip_bdat(struct smtp *m, size_t avail)
 	return take;
 }
 
-/* In STARTTLS_WAIT, a TLS ClientHello before the 220 is reordering, not injection: leave it. */
+/* In STARTTLS_WAIT, a TLS ClientHello before the 220 is reordering, not injection: leave it
+ * unconsumed for the TLS decoder, as long as the decoder contract lets bytes stay pending. */
 static bool client_tls_early(const struct smtp *m, const uint8_t *p, size_t n)
 {
-	return m->state == SS_STARTTLS_WAIT && n && p[0] == 0x16 && (n == 1 || p[1] == 0x03);
+	return m->state == SS_STARTTLS_WAIT && n && n < REASM_PENDING_MAX && p[0] == 0x16 &&
+	       (n == 1 || p[1] == 0x03);
 }
 
 void smtp_init(struct smtp *m, struct session *sess)
