@@ -391,10 +391,16 @@ static enum first_kind first_bytes(enum dir d, const uint8_t *p, size_t n)
 	return FIRST_NOT_TLS;
 }
 
-/* The SSLv2-format first record: consumed whole or left pending. */
+/* RFC 6101 App. E.1: a 2-byte SSLv2 record header with the high bit set carries a 15-bit length. */
+static inline size_t sslv2_len(const uint8_t *p)
+{
+	return (size_t)(p[0] & 0x7f) << 8 | p[1];
+}
+
+/* The whole SSLv2-format first record (tls_feed waited for it); returns the bytes it used. */
 static size_t sslv2_record(struct tls *t, const uint8_t *p, size_t n)
 {
-	size_t len = ((size_t)(p[0] & 0x7f) << 8 | p[1]);
+	size_t len = sslv2_len(p);
 	struct cur c;
 
 	if (len > TLS_RECORD_MAX) {
@@ -402,8 +408,6 @@ static size_t sslv2_record(struct tls *t, const uint8_t *p, size_t n)
 		tls_fail(t, "oversized record from client");
 		return n;
 	}
-	if (n < 2 + len)
-		return 0;
 	c = cur_make(p + 2, len);
 	if (tls_sslv2_client_hello(t, &c)) {
 		stage_to(t, ST_CLIENT_HELLO);
@@ -467,18 +471,15 @@ struct feed_result tls_feed(struct tls *t, enum dir d, const uint8_t *p, size_t 
 			return feed_result(0, FEED_MORE);
 		if (k == FIRST_NOT_TLS)
 			return feed_result(0, FEED_NOT_TLS);
+		if (k == FIRST_SSLV2 && sslv2_len(p) <= TLS_RECORD_MAX && n < 2 + sslv2_len(p))
+			return feed_result(0, FEED_MORE);	/* the whole SSLv2 hello first */
 		dd->started = true;
 		if (t->sess->tls.state == TLS_NONE) {
 			t->sess->tls.state = TLS_STARTED;
 			t->start_us = ts_us;
 		}
-		if (k == FIRST_SSLV2) {
+		if (k == FIRST_SSLV2)
 			off = sslv2_record(t, p, n);
-			if (off == 0) {
-				dd->started = false;	/* decide again with the whole record */
-				return feed_result(0, FEED_MORE);
-			}
-		}
 	}
 	if (ts_us > t->start_us && ts_us - t->start_us > (uint64_t)TLS_HANDSHAKE_TIMEOUT_S * 1000000)
 		tls_fail(t, "timeout");

@@ -5,8 +5,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include "tls.h"
 #include "tls_names.h"
+#include "x509.h"
 
 #ifndef TLS_FIXTURE_DIR
 #error "TLS_FIXTURE_DIR must name tests/unit/data/tls"
@@ -572,6 +575,7 @@ static void test_sslv2_hello(void)
 	for (size_t cut = 1; cut < sizeof(v2); cut++) {	/* every prefix: need more */
 		struct feed_result res = tls_feed(&R1.tls, DIR_C2S, guarded(v2, cut), cut, 1);
 		CHECK(res.status == FEED_MORE && res.consumed == 0);
+		CHECK(R1.sess.tls.state == TLS_NONE);
 	}
 	feed_all(&R1, DIR_C2S, v2, sizeof(v2));
 	CHECK(R1.sess.tls.state == TLS_STARTED);
@@ -671,6 +675,126 @@ static void test_names(void)
 	CHECK(tls_alert_name(200) == NULL);
 }
 
+/* ---- certificates built here with libcrypto: what the recorded handshakes cannot show --------- */
+
+#define BASE_S 1800000000L	/* 2027-01-15T08:00:00Z: "now" for these certificates */
+
+/* A DER certificate; issuer NULL means self-issued (subject == issuer). Caller frees. */
+static uint8_t *make_cert(EVP_PKEY *key, const char *cn, const char *issuer, const char *san,
+			  const EVP_MD *md, long nb, long na, int *len)
+{
+	X509 *x = X509_new();
+	X509_NAME *sn = X509_NAME_new(), *in = X509_NAME_new();
+	uint8_t *der = NULL;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	ASN1_TIME_set(X509_getm_notBefore(x), BASE_S + nb);
+	ASN1_TIME_set(X509_getm_notAfter(x), BASE_S + na);
+	X509_NAME_add_entry_by_txt(sn, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(in, "CN", MBSTRING_ASC,
+				   (const unsigned char *)(issuer ? issuer : cn), -1, -1, 0);
+	X509_set_subject_name(x, sn);
+	X509_set_issuer_name(x, in);
+	X509_set_pubkey(x, key);
+	if (san) {
+		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	if (!X509_sign(x, key, md) || (*len = i2d_X509(x, &der)) <= 0) {
+		fprintf(stderr, "cannot build a test certificate\n");
+		exit(2);
+	}
+	X509_NAME_free(sn);
+	X509_NAME_free(in);
+	X509_free(x);
+	return der;
+}
+
+/* Judge der with this SNI / greeting name at BASE_S; returns the findings text. */
+static const char *judge(const uint8_t *der, int len, const char *sni, const char *greeting)
+{
+	session_free(&R1.sess);
+	session_init(&R1.sess);
+	if (sni)
+		session_set_str(&R1.sess.tls.sni, (const uint8_t *)sni, strlen(sni));
+	if (greeting)
+		session_set_str(&R1.sess.server_name, (const uint8_t *)greeting, strlen(greeting));
+	CHECK(x509_leaf_facts(&R1.sess, der, (size_t)len, (uint64_t)BASE_S * 1000000));
+	return findings_text(&R1.sess);
+}
+
+static void test_x509_crafted(void)
+{
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	uint8_t *der;
+	int len;
+
+	CHECK(key != NULL);
+	session_init(&R1.sess);
+
+	/* Wildcard and IP SAN, CA-issued, SHA-256, valid: names are judged by the SAN. */
+	der = make_cert(key, "mx.example.test", "Other CA", "DNS:*.example.test,IP:192.0.2.1",
+			EVP_sha256(), -86400, 86400, &len);
+	check_str(judge(der, len, "mail.example.test", NULL), "", "wildcard");
+	check_str(R1.sess.tls.cert_san, "DNS:*.example.test,IP:192.0.2.1", "san");
+	check_str(R1.sess.tls.cert_subject, "CN=mx.example.test", "subject");
+	CHECK(!R1.sess.tls.cert_self_signed);
+	check_str(judge(der, len, "a.b.example.test", NULL),
+		  "tls_cert_name_mismatch: SNI a.b.example.test not in certificate "
+		  "(DNS:*.example.test,IP:192.0.2.1)\n", "wildcard one label only");
+	check_str(judge(der, len, NULL, "192.0.2.1"), "", "IP greeting");
+	check_str(judge(der, len, NULL, NULL), "", "no name, no judgement");
+	OPENSSL_free(der);
+
+	/* Self-signed with a SHA-1 signature. */
+	der = make_cert(key, "mail.example.test", NULL, "DNS:mail.example.test", EVP_sha1(),
+			-86400, 86400, &len);
+	check_str(judge(der, len, "mail.example.test", NULL),
+		  "tls_cert_self_signed: self-signed CN=mail.example.test\n"
+		  "tls_cert_weak: sha1WithRSAEncryption signature\n", "sha1 self-signed");
+	CHECK(R1.sess.tls.cert_self_signed);
+	OPENSSL_free(der);
+
+	/* Subject == issuer but signed by another key: not self-signed (the signature decides). */
+	{
+		EVP_PKEY *other = EVP_RSA_gen(2048);
+		X509 *x;
+		const uint8_t *q;
+		der = make_cert(key, "mail.example.test", NULL, NULL, EVP_sha256(), -86400, 86400, &len);
+		q = der;
+		x = d2i_X509(NULL, &q, len);
+		X509_sign(x, other, EVP_sha256());
+		OPENSSL_free(der);
+		der = NULL;
+		len = i2d_X509(x, &der);
+		/* No SAN: the CN is the name. */
+		check_str(judge(der, len, "mail.example.test", NULL), "", "same name, other key");
+		CHECK(!R1.sess.tls.cert_self_signed);
+		X509_free(x);
+		EVP_PKEY_free(other);
+		OPENSSL_free(der);
+	}
+
+	/* Not yet valid at the packet time (the wall clock plays no part). */
+	der = make_cert(key, "mail.example.test", "Other CA", NULL, EVP_sha256(), 3600, 86400, &len);
+	check_str(judge(der, len, "mail.example.test", NULL),
+		  "tls_cert_expired: not valid before 2027-01-15T09:00:00.000Z\n", "not yet valid");
+	check_str(R1.sess.tls.cert_not_before, "2027-01-15T09:00:00.000Z", "not before");
+	OPENSSL_free(der);
+
+	/* Not a certificate. */
+	session_free(&R1.sess);
+	session_init(&R1.sess);
+	CHECK(!x509_leaf_facts(&R1.sess, (const uint8_t *)"\x30\x03\x02\x01\x01", 5, 1));
+	CHECK(R1.sess.anomaly[ANOM_TLS_BAD_CERT] == 1);
+	CHECK(!R1.sess.tls.cert_present);
+	check_str(R1.sess.tls.cert_absent_reason, "unparsable", "bad cert");
+	session_free(&R1.sess);
+	EVP_PKEY_free(key);
+}
+
 int main(void)
 {
 	guard_init();
@@ -684,6 +808,7 @@ int main(void)
 	test_sslv2_hello();
 	test_tls13_encrypted_alert();
 	test_gap_and_timeout();
+	test_x509_crafted();
 	test_every_cut();
 	if (failures) {
 		fprintf(stderr, "test_tls: %d failures\n", failures);
