@@ -122,4 +122,6 @@ capture y2060 y2060 "" "-tls1_2 $SNI"
 capture tls12_no_sni good "" "-tls1_2 -noservername"
 capture tls12_unknown_ca good "" "-tls1_2 $SNI -verify_return_error -CAfile otherca/ca.crt"
 capture tls13_unknown_ca good "" "-tls1_3 $SNI -verify_return_error -CAfile otherca/ca.crt"
+# The server accepts only X25519, the client's key share is P-256: a HelloRetryRequest.
+capture tls13_hrr good "-groups X25519" "-tls1_3 $SNI -groups P-256:X25519"
 capture tls12_resumed good "" "-tls1_2 $SNI -sess_in sess.pem" "-tls1_2 $SNI -sess_out sess.pem"

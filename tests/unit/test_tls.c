@@ -280,6 +280,9 @@ static const struct expect expects[] = {
 	  "tls1.3 encrypted", "", "alert fatal unknown_ca from client" },
 	{ "tls12_resumed", NULL, TLS_COMPLETED, 0x0303, HOST, NULL, NULL, NULL, NULL, "resumed", "",
 	  NULL },
+	/* HelloRetryRequest, dummy ChangeCipherSpecs on both sides, second ClientHello. */
+	{ "tls13_hrr", NULL, TLS_COMPLETED, 0x0304, HOST, NULL, NULL, NULL, NULL, "tls1.3 encrypted",
+	  "", NULL },
 };
 
 static struct replay R1, R2;
@@ -387,6 +390,13 @@ static void test_fixture_details(void)
 	replay_free(&R1);
 	unload(&f);
 
+	load(&f, "tls13_hrr");
+	replay(&R1, &f, NULL, SIZE_MAX, SIZE_MAX);
+	CHECK(R1.tls.hrr);
+	CHECK(R1.sess.anomaly[ANOM_TLS_UNEXPECTED] == 0);
+	replay_free(&R1);
+	unload(&f);
+
 	load(&f, "tls12_resumed");
 	replay(&R1, &f, NULL, SIZE_MAX, SIZE_MAX);
 	CHECK(R1.sess.tls.resumed);
@@ -401,7 +411,7 @@ static void test_every_cut(void)
 	static const char *const names[] = {
 		"tls12_good", "tls13_good", "tls10_weak", "tls12_anon", "self_signed", "expired",
 		"othername", "weak1024", "y2060", "tls12_no_sni", "tls12_unknown_ca",
-		"tls13_unknown_ca", "tls12_resumed"
+		"tls13_unknown_ca", "tls12_resumed", "tls13_hrr"
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
