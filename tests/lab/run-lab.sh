@@ -1,0 +1,53 @@
+#!/bin/bash
+# run-lab.sh — build the namespace lab, run every client case once, write one capture per case.
+# Usage: run-lab.sh OUTDIR [CASE...]   (root). Writes OUTDIR/<case>.pcap, OUTDIR/all.pcap and
+# OUTDIR/sample.pcap (the cases of LAB_SAMPLE_CASES), then tears the lab down, also on failure.
+# LAB_KEEP=1 keeps the temp dir (postfix log, client logs) for debugging.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+. "$here/cases.sh"
+
+[ $# -ge 1 ] || { echo "usage: $0 OUTDIR [CASE...]" >&2; exit 2; }
+out=$1; shift
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+cases=("$@")
+if [ ${#cases[@]} -eq 0 ]; then
+	mapfile -t cases < <(printf '%s\n' "$LAB_CASES" | awk 'NF { print $1 }')
+fi
+
+trap lab_cleanup EXIT
+trap 'exit 130' INT TERM
+lab_up
+mkdir -p "$LAB_DIR/logs"
+
+lab_capture_start "$LAB_DIR/all.pcap"
+for c in "${cases[@]}"; do
+	declare -F "case_$c" >/dev/null || lab_die "unknown case '$c'"
+	lab_log "case $c"
+	"case_$c"
+done
+lab_capture_stop
+
+# One capture per case: the lab capture filtered on the case's 4-tuple.
+cp "$LAB_DIR/all.pcap" "$out/all.pcap"
+for c in "${cases[@]}"; do
+	set -- $(lab_case_row "$c")
+	tcpdump -r "$out/all.pcap" -w "$out/$c.pcap" \
+		"host $2 and tcp port $3 and host $4 and tcp port $5" 2>/dev/null
+	n=$(tcpdump -r "$out/$c.pcap" -n 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] || lab_die "case $c: capture is empty"
+	lab_log "case $c: $n packets"
+done
+
+# The sample: the cases listed in LAB_SAMPLE_CASES, in capture order.
+filter=""
+for c in $LAB_SAMPLE_CASES; do
+	set -- $(lab_case_row "$c")
+	filter="${filter:+$filter or }(host $2 and tcp port $3)"
+done
+tcpdump -r "$out/all.pcap" -w "$out/sample.pcap" "$filter" 2>/dev/null
+lab_log "captures in $out"
