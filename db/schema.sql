@@ -143,3 +143,29 @@ SELECT substr(start_ts, 1, 10) AS day,
          AS findings
   FROM sessions s
  GROUP BY day;
+
+-- Cross-session memory (survives restarts and spans captures).
+-- STARTTLS offers per server address and port: a server that offered STARTTLS in earlier sessions
+-- and now does not is evidence of stripping (starttls_stripped, "history").
+CREATE TABLE IF NOT EXISTS server_history (
+	server_ip       TEXT NOT NULL,
+	server_port     INTEGER NOT NULL,
+	ehlo_sessions   INTEGER NOT NULL DEFAULT 0,	-- sessions with a plaintext EHLO reply seen
+	starttls_offers INTEGER NOT NULL DEFAULT 0,	-- of them, how many offered STARTTLS
+	last_offered    TEXT,
+	last_seen       TEXT,
+	PRIMARY KEY (server_ip, server_port)
+) WITHOUT ROWID;
+
+-- The last failed, refused or stripped TLS attempt of a client to a server address: a later
+-- session of the pair that sends mail in clear within the window is a tls_downgrade.
+CREATE TABLE IF NOT EXISTS tls_failures (
+	client_ip   TEXT NOT NULL,
+	server_ip   TEXT NOT NULL,
+	start_us    INTEGER NOT NULL,		-- packet time of the failed session, µs
+	end_us      INTEGER NOT NULL,
+	ts          TEXT NOT NULL,		-- its start, ISO-8601
+	reason      TEXT NOT NULL,		-- the finding kind that recorded it
+	session_id  INTEGER,
+	PRIMARY KEY (client_ip, server_ip)
+) WITHOUT ROWID;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <time.h>
+#include "history.h"
 #include "oui.h"
 #include "schema_sql.h"
 #include "store.h"
@@ -73,6 +74,7 @@ struct store {
 	unsigned pending;		/* rows in the open transaction */
 	uint64_t pending_sessions, pending_findings;	/* counted as written at commit */
 	uint64_t batch_start_us;	/* monotonic time the open transaction began */
+	struct history *hist;		/* cross-session evidence (stripping, downgrades) */
 	struct oui_db *oui;		/* loaded on the first MAC address */
 	bool oui_tried;
 	struct store_stats stats;
@@ -277,7 +279,25 @@ struct store *store_open(const char *path, char *err, size_t errcap)
 			return NULL;
 		}
 	}
+	if (store_configure_history(st, HISTORY_STRIP_THRESHOLD, HISTORY_DOWNGRADE_WINDOW_S)) {
+		snprintf(err, errcap, "cannot prepare statements on '%s': %s", path,
+			 sqlite3_errmsg(db));
+		store_close(st);
+		return NULL;
+	}
 	return st;
+}
+
+int store_configure_history(struct store *st, unsigned strip_threshold, unsigned window_s)
+{
+	struct history_opts o = {
+		.strip_threshold = strip_threshold,
+		.downgrade_window_us = (uint64_t)window_s * 1000000,
+	};
+
+	history_close(st->hist);
+	st->hist = history_open(st->db, &o);
+	return st->hist ? 0 : -1;
 }
 
 /* ---- writing ---- */
@@ -527,6 +547,8 @@ static int write_all(struct store *st, struct session *s, struct row_text *t)
 	rc = write_device(st, s, t);
 	if (rc == 0)
 		rc = write_session(st, s, t);
+	if (rc == 1 && history_apply(st->hist, s, t->client_ip, t->server_ip) != 0)
+		rc = -1;
 	if (rc == 1)
 		rc = write_findings(st, s, t) == 0 ? 1 : -1;
 	if (rc < 0 && !sqlite3_get_autocommit(st->db))
@@ -611,6 +633,7 @@ void store_close(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	history_close(st->hist);
 	sqlite3_close(st->db);
 	oui_free(st->oui);
 	free(st);

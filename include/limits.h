@@ -112,4 +112,20 @@
 #define STORE_BUSY_TIMEOUT_MS 5000
 #endif
 
+/* Cross-session STARTTLS history (include/history.h): a server must have offered STARTTLS in at
+ * least this many earlier sessions, and in this share of them, before a session without it is
+ * called stripped. Servers that offer it intermittently stay below the share. */
+#ifndef HISTORY_STRIP_THRESHOLD
+#define HISTORY_STRIP_THRESHOLD 3
+#endif
+#ifndef HISTORY_OFFER_PERCENT
+#define HISTORY_OFFER_PERCENT 90
+#endif
+
+/* A cleartext session this long after a failed TLS attempt of the same client and server is a
+ * downgrade (clients retry within seconds to minutes). */
+#ifndef HISTORY_DOWNGRADE_WINDOW_S
+#define HISTORY_DOWNGRADE_WINDOW_S 600
+#endif
+
 #endif

@@ -35,6 +35,11 @@ int store_session(struct store *st, struct session *s);
 /* Commit pending rows now (end of capture, stats tick, signal). Returns 0 or -1. */
 int store_flush(struct store *st);
 
+/* Cross-session rules (SPEC §4 starttls_stripped from history, tls_downgrade): how many earlier
+ * sessions must have offered STARTTLS, and how long after a failed TLS attempt a cleartext session
+ * is a downgrade. store_open applies the defaults of limits.h. Returns 0 or -1. */
+int store_configure_history(struct store *st, unsigned strip_threshold, unsigned window_s);
+
 const struct store_stats *store_stats(const struct store *st);
 
 /* Flush and close. NULL is fine. */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "limits.h"
 #include "jsonout.h"
 #include "report.h"
 #include "sensor.h"
@@ -31,6 +32,8 @@ struct options {
 	const char *user;
 	char *bpf;
 	int stats_s;
+	int strip_threshold;
+	int downgrade_window_s;
 	int buffer_mib;
 	int snaplen;
 	bool quiet, verbose;
@@ -75,6 +78,10 @@ static void usage(FILE *fp)
 "  -p, --ports LIST       SMTP ports, comma-separated (default 25,465,587,2525; 465 = implicit TLS)\n"
 "      --tls-ports LIST   which of them are implicit TLS (default 465)\n"
 "      --no-dpi           only decode the SMTP ports (no nDPI on other ports)\n"
+"      --strip-threshold N  earlier sessions that must have offered STARTTLS before its\n"
+"                         absence is called stripped (default 3)\n"
+"      --downgrade-window SECONDS  cleartext mail this long after a failed TLS attempt of the\n"
+"                         same client and server is a downgrade (default 600)\n"
 "\n"
 "Operation:\n"
 "  -u, --user USER        drop root privileges to USER once the capture is open\n"
@@ -158,7 +165,7 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS };
+enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -172,6 +179,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "no-dpi", no_argument, NULL, OPT_NO_DPI },
 		{ "user", required_argument, NULL, 'u' },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "strip-threshold", required_argument, NULL, OPT_STRIP },
+		{ "downgrade-window", required_argument, NULL, OPT_WINDOW },
 		{ "buffer", required_argument, NULL, 'B' },
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -184,6 +193,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	o->db = "mailtap.db";
 	o->stats_s = -1;
+	o->strip_threshold = HISTORY_STRIP_THRESHOLD;
+	o->downgrade_window_s = HISTORY_DOWNGRADE_WINDOW_S;
 	o->sensor.dpi = true;
 	parse_ports("25,465,587,2525", &o->sensor.smtp_ports);
 	parse_ports("465", &o->sensor.tls_ports);
@@ -210,6 +221,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_int(optarg, 0, 86400, &o->stats_s))
 				return usage_error("--stats: '%s' is not a number of seconds (0-86400)",
 						   optarg);
+			break;
+		case OPT_STRIP:
+			if (parse_int(optarg, 1, 1000000, &o->strip_threshold))
+				return usage_error("--strip-threshold: '%s' is not a number of sessions "
+						   "(1 or more)", optarg);
+			break;
+		case OPT_WINDOW:
+			if (parse_int(optarg, 0, 30 * 86400, &o->downgrade_window_s))
+				return usage_error("--downgrade-window: '%s' is not a number of seconds "
+						   "(0-2592000)", optarg);
 			break;
 		case 'B':
 			if (parse_int(optarg, 1, 65536, &o->buffer_mib))
@@ -403,6 +424,7 @@ static int sensor_main(int argc, char **argv)
 	}
 	if (err[0])
 		fprintf(stderr, "mailtap: warning: %s\n", err);	/* e.g. a corrupt file moved aside */
+	store_configure_history(r.store, (unsigned)o.strip_threshold, (unsigned)o.downgrade_window_s);
 	if (o.json && !(r.json = jsonout_open(o.json, NULL, err, sizeof(err)))) {
 		fprintf(stderr, "mailtap: %s\n", err);
 		store_close(r.store);
