@@ -10,3 +10,4 @@ target_link_libraries(bench_floor PRIVATE PkgConfig::PCAP)
 add_test(NAME bench_gen_smoke
          COMMAND sh ${CMAKE_SOURCE_DIR}/tests/bench/smoke.sh $<TARGET_FILE:bench_gen> $<TARGET_FILE:bench_floor>
                  ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke)
+add_executable(bench_runstat ${CMAKE_SOURCE_DIR}/tests/bench/runstat.c)
