@@ -1,0 +1,57 @@
+#!/bin/bash
+# check-secrets.sh — SPEC §4: no AUTH secret is ever stored or printed. Runs mailtap over the lab's
+# AUTH captures and searches everything it wrote (database, -wal, -shm, JSON lines, stdout, stderr,
+# every report format) for the lab password and its base64 forms.
+# Usage: check-secrets.sh MAILTAP WORKDIR CAPTURE...
+set -euo pipefail
+
+[ $# -ge 3 ] || { echo "usage: $0 MAILTAP WORKDIR CAPTURE..." >&2; exit 2; }
+mailtap=$1 work=$2; shift 2
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"	# LAB_USER, LAB_PASS
+
+[ -x "$mailtap" ] || { echo "check-secrets: mailtap binary '$mailtap' not found: build the mailtap target" >&2; exit 1; }
+for c in "$@"; do
+	[ -s "$c" ] || { echo "check-secrets: capture '$c' is missing: the lab_setup test must run first, as root" >&2; exit 1; }
+done
+
+b64() { printf "$1" | base64 -w0; }
+plain=$(b64 "\\0$LAB_USER\\0$LAB_PASS")
+user64=$(b64 "$LAB_USER")
+pass64=$(b64 "$LAB_PASS")
+# The secret forms, with and without base64 padding.
+secrets=("$LAB_PASS" "$plain" "${plain%%=*}" "$pass64" "${pass64%%=*}" "$user64" "${user64%%=*}")
+
+# The test must be able to fail: the base64 forms must really be on the wire in these captures.
+for s in "$plain" "$pass64" "$user64"; do
+	grep -aqF -- "$s" "$@" || { echo "check-secrets: '$s' not found in the captures: the AUTH cases did not run as expected" >&2; exit 1; }
+done
+
+rm -rf "$work"
+mkdir -p "$work"
+run() {	# label, then the command; stdout/stderr kept as files to search
+	local label=$1 rc=0; shift
+	"$@" >"$work/$label.stdout" 2>"$work/$label.stderr" || rc=$?
+	[ "$rc" = 0 ] || { echo "check-secrets: '$*' exited $rc:" >&2; sed -n '1,20p' "$work/$label.stderr" >&2; exit 1; }
+}
+reads=()
+for c in "$@"; do reads+=(-r "$c"); done
+run sensor-q "$mailtap" -q "${reads[@]}" -d "$work/q.db" --json "$work/q.jsonl"
+run sensor-v "$mailtap" -v "${reads[@]}" -d "$work/v.db" --json -
+for f in text csv json html tlsrpt; do
+	run "report-$f" "$mailtap" report --db "$work/q.db" --since 2000-01-01 --format "$f" -o "$work/report.$f"
+	run "report-$f-stdout" "$mailtap" report --db "$work/q.db" --since 2000-01-01 --format "$f"
+done
+
+[ "$(sqlite3 "$work/q.db" "SELECT count(*) FROM sessions WHERE auth_mechanism IS NOT NULL")" -ge 1 ] \
+	|| { echo "check-secrets: mailtap recorded no AUTH session: nothing was checked" >&2; exit 1; }
+
+found=0
+for s in "${secrets[@]}"; do
+	if grep -rlaF -- "$s" "$work"; then
+		echo "check-secrets: a form of the AUTH secret ('$s') was written by mailtap in the files above" >&2
+		found=1
+	fi
+done
+[ "$found" = 0 ] || exit 1
+echo "check-secrets: $(ls "$work" | wc -l) outputs searched, no secret found"
