@@ -84,7 +84,14 @@ unsigned flow_expire(struct flow_table *t, uint64_t now_us,
 void flow_foreach(struct flow_table *t, void (*fn)(void *ctx, struct flow *f), void *ctx);
 
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t);
-/* True when the table is above FLOW_EMERGENCY_PERCENT full (shorter timeouts apply). */
+/* True when the table is above FLOW_EMERGENCY_PERCENT full or the owner declared an emergency
+ * (memory budget nearly spent): timeouts are divided by 4. */
 bool flow_table_under_pressure(const struct flow_table *t);
+void flow_table_set_emergency(struct flow_table *t, bool on);
+
+/* The least recently used flow for which want(ctx, f) is true, among the first `scan` flows of
+ * the active and closed lists; NULL if none. For evicting by a resource other than the table. */
+struct flow *flow_oldest_matching(struct flow_table *t, unsigned scan,
+				  bool (*want)(void *ctx, const struct flow *f), void *ctx);
 
 #endif

@@ -128,4 +128,29 @@
 #define HISTORY_DOWNGRADE_WINDOW_S 600
 #endif
 
+/* DHCP (include/dhcp.h): longest host name / vendor class kept (escaped, with its NUL), and the
+ * parameter request list kept as text ("1,3,6,15"); longer ones are cut, never overflow. */
+#ifndef DHCP_STR_MAX
+#define DHCP_STR_MAX 128
+#endif
+#ifndef DHCP_PRL_TEXT_MAX
+#define DHCP_PRL_TEXT_MAX 256
+#endif
+
+/* Memory budget of one capture worker (--memcap): flows, per-flow mail state, stream buffers and
+ * nDPI state together. Shares: flow table 30 %, mail state 25 %, stream bytes 35 %, nDPI 10 %. */
+#ifndef SENSOR_MEMCAP_DEFAULT_MIB
+#define SENSOR_MEMCAP_DEFAULT_MIB 1024
+#endif
+
+/* Mail-state bytes a session is reckoned at beyond struct app (strings, findings). */
+#ifndef SENSOR_APP_OVERHEAD
+#define SENSOR_APP_OVERHEAD 512
+#endif
+
+/* nDPI flow state per flow under classification (NDPI-4.2-NOTES: about 3 KiB). */
+#ifndef SENSOR_DPI_FLOW_BYTES
+#define SENSOR_DPI_FLOW_BYTES 4096
+#endif
+
 #endif

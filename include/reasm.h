@@ -25,6 +25,8 @@ struct reasm_stats {
 	uint64_t gaps, gap_bytes;
 	uint64_t truncated_segments;		/* snaplen cut: a gap, never data */
 	uint64_t pending_overflow;		/* decoder left REASM_PENDING_MAX unconsumed */
+	uint64_t limit;				/* global byte budget; 0 = REASM_GLOBAL_MAX_BYTES */
+	uint64_t over_budget;			/* bytes not kept because of the budget */
 };
 
 struct reasm_seg;

@@ -31,8 +31,18 @@ struct sensor_opts {
 	struct port_set smtp_ports;	/* decoded as SMTP (default 25, 465, 587, 2525) */
 	struct port_set tls_ports;	/* implicit TLS among them (default 465) */
 	bool dpi;			/* look for SMTP on other ports */
-	uint32_t max_flows;
+	uint32_t max_flows;		/* 0: from the memory budget, at most FLOW_TABLE_MAX */
+	uint32_t memcap_mib;		/* 0: SENSOR_MEMCAP_DEFAULT_MIB */
 };
+
+/* Caps derived from the memory budget. */
+struct sensor_caps {
+	uint32_t flows, apps, dpi_flows;
+	uint64_t stream_bytes;
+};
+
+/* Split memcap_mib between the structures (see limits.h). */
+void sensor_caps_from_memcap(uint32_t memcap_mib, uint32_t max_flows, struct sensor_caps *c);
 
 /* Receives each finished session; it may keep nothing of s beyond the call. */
 typedef void (*session_sink_fn)(void *ctx, struct session *s);
@@ -46,6 +56,10 @@ struct sensor_counters {
 	uint64_t dpi_flows, dpi_mail, dpi_other, dpi_budget_spent;
 	uint64_t rst_out_of_window;
 	uint64_t app_alloc_failed;
+	uint64_t app_evicted;			/* mail flows ended early: mail-state budget spent */
+	uint64_t dpi_skipped;			/* candidates not shown to nDPI: its budget spent */
+	uint64_t emergency_ticks;		/* sweeps done with shortened timeouts */
+	uint64_t apps_active, dpi_active;
 	uint64_t sessions, sessions_unconfirmed;	/* emitted; dropped as not SMTP after all */
 	uint64_t findings[FK__COUNT];
 	uint64_t anomalies[ANOM__COUNT];

@@ -23,6 +23,7 @@ struct flow_table {
 	struct slab *slabs;
 	struct flow *free;		/* free flows, chained through hnext */
 	struct flow_table_stats st;
+	bool emergency;
 };
 
 static const uint64_t list_timeout_s[LIST__COUNT] = {
@@ -229,7 +230,26 @@ void flow_remove(struct flow_table *t, struct flow *f)
 
 bool flow_table_under_pressure(const struct flow_table *t)
 {
-	return t->st.active * 100 >= (uint64_t)t->max_flows * FLOW_EMERGENCY_PERCENT;
+	return t->emergency || t->st.active * 100 >= (uint64_t)t->max_flows * FLOW_EMERGENCY_PERCENT;
+}
+
+void flow_table_set_emergency(struct flow_table *t, bool on)
+{
+	t->emergency = on;
+}
+
+struct flow *flow_oldest_matching(struct flow_table *t, unsigned scan,
+				  bool (*want)(void *ctx, const struct flow *f), void *ctx)
+{
+	static const enum flow_list order[] = { LIST_CLOSED, LIST_ACTIVE, LIST_EMBRYONIC };
+
+	for (size_t l = 0; l < sizeof(order) / sizeof(order[0]); l++) {
+		unsigned n = 0;
+		for (struct flow *f = t->lists[order[l]].head; f && n < scan; f = f->lnext, n++)
+			if (want(ctx, f))
+				return f;
+	}
+	return NULL;
 }
 
 unsigned flow_expire(struct flow_table *t, uint64_t now_us,

@@ -84,6 +84,8 @@ static void usage(FILE *fp)
 "                         same client and server is a downgrade (default 600)\n"
 "\n"
 "Operation:\n"
+"      --memcap MIB       memory budget for flows, mail state and stream buffers (default 1024);\n"
+"                         when nearly spent, idle flows time out sooner, then the oldest go\n"
 "  -u, --user USER        drop root privileges to USER once the capture is open\n"
 "      --stats SECONDS    print a statistics line every SECONDS (live default 60)\n"
 "  -q, --quiet            no progress line and no summary\n"
@@ -165,7 +167,7 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW };
+enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -180,6 +182,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "user", required_argument, NULL, 'u' },
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "strip-threshold", required_argument, NULL, OPT_STRIP },
+		{ "memcap", required_argument, NULL, OPT_MEMCAP },
 		{ "downgrade-window", required_argument, NULL, OPT_WINDOW },
 		{ "buffer", required_argument, NULL, 'B' },
 		{ "snaplen", required_argument, NULL, 's' },
@@ -222,6 +225,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--stats: '%s' is not a number of seconds (0-86400)",
 						   optarg);
 			break;
+		case OPT_MEMCAP: {
+			int mib;
+			if (parse_int(optarg, 16, 1 << 20, &mib))
+				return usage_error("--memcap: '%s' is not a size in MiB (16 or more)",
+						   optarg);
+			o->sensor.memcap_mib = (uint32_t)mib;
+			break;
+		}
 		case OPT_STRIP:
 			if (parse_int(optarg, 1, 1000000, &o->strip_threshold))
 				return usage_error("--strip-threshold: '%s' is not a number of sessions "

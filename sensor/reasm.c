@@ -10,6 +10,16 @@ struct reasm_seg {
 	uint8_t data[];
 };
 
+static inline bool over_budget(struct reasm_stats *st, uint64_t more)
+{
+	uint64_t limit = st->limit ? st->limit : REASM_GLOBAL_MAX_BYTES;
+
+	if (st->bytes_buffered + more <= limit)
+		return false;
+	st->over_budget += more;
+	return true;
+}
+
 static void account(struct reasm_stats *st, int64_t delta)
 {
 	st->bytes_buffered = (uint64_t)((int64_t)st->bytes_buffered + delta);
@@ -38,7 +48,7 @@ static bool pend_reserve(struct reasm_dir *rd, uint32_t need, struct reasm_stats
 {
 	if (need <= rd->pend_cap)
 		return true;
-	if (st->bytes_buffered + need > REASM_GLOBAL_MAX_BYTES)
+	if (over_budget(st, need - rd->pend_cap))
 		return false;
 	uint32_t cap = rd->pend_cap ? rd->pend_cap : 2048;
 	while (cap < need)
@@ -164,7 +174,7 @@ static void ooo_insert(struct reasm_dir *rd, uint32_t seq, const uint8_t *p, uin
 				piece = (uint32_t)start;
 		}
 		if (rd->ooo_segs >= REASM_OOO_MAX_SEGS || rd->ooo_bytes + piece > REASM_OOO_MAX_BYTES ||
-		    st->bytes_buffered + piece > REASM_GLOBAL_MAX_BYTES) {
+		    over_budget(st, piece)) {
 			st->ooo_dropped++;
 			return;
 		}

@@ -17,7 +17,24 @@ struct sensor {
 	uint64_t next_sweep_us;
 	struct sensor_counters c;
 	struct reasm_stats rst;
+	struct sensor_caps caps;
 };
+
+void sensor_caps_from_memcap(uint32_t memcap_mib, uint32_t max_flows, struct sensor_caps *c)
+{
+	uint64_t m = (uint64_t)(memcap_mib ? memcap_mib : SENSOR_MEMCAP_DEFAULT_MIB) << 20;
+	/* A flow costs its struct plus about one hash-bucket pointer. */
+	uint64_t flows = m * 30 / 100 / (sizeof(struct flow) + sizeof(void *));
+
+	if (max_flows && flows > max_flows)
+		flows = max_flows;
+	if (flows > FLOW_TABLE_MAX)
+		flows = FLOW_TABLE_MAX;
+	c->flows = (uint32_t)(flows ? flows : 1);
+	c->apps = (uint32_t)(m * 25 / 100 / (sizeof(struct app) + SENSOR_APP_OVERHEAD));
+	c->stream_bytes = m * 35 / 100;
+	c->dpi_flows = (uint32_t)(m * 10 / 100 / SENSOR_DPI_FLOW_BYTES);
+}
 
 struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, void *ctx,
 			  char *err, size_t errcap)
@@ -31,7 +48,9 @@ struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, 
 	s->opts = *opts;
 	s->sink = sink;
 	s->sink_ctx = ctx;
-	s->ft = flow_table_new(opts->max_flows ? opts->max_flows : FLOW_TABLE_MAX);
+	sensor_caps_from_memcap(opts->memcap_mib, opts->max_flows, &s->caps);
+	s->rst.limit = s->caps.stream_bytes;
+	s->ft = flow_table_new(s->caps.flows);
 	if (!s->ft) {
 		snprintf(err, errcap, "out of memory creating a flow table of %u flows",
 			 opts->max_flows);
@@ -61,9 +80,11 @@ static bool session_confirmed(const struct flow *f)
 }
 
 /* Conclude the flow's session and hand it to the sink; the flow stays, without app. */
+static void release_dpi(struct sensor *s, struct flow *f);
+
 static void end_session(struct sensor *s, struct flow *f, enum session_end end)
 {
-	dpi_flow_release(&f->dpi);
+	release_dpi(s, f);
 	if (!f->app)
 		return;
 	struct app *a = f->app;
@@ -80,6 +101,7 @@ static void end_session(struct sensor *s, struct flow *f, enum session_end end)
 	}
 	app_free(a);
 	f->app = NULL;
+	s->c.apps_active--;
 }
 
 static void on_expire(void *ctx, struct flow *f)
@@ -137,12 +159,21 @@ static void learn_direction(struct sensor *s, struct flow *f, const struct packe
 	f->dir_known = 1;
 }
 
+static void release_dpi(struct sensor *s, struct flow *f)
+{
+	if (f->dpi) {
+		dpi_flow_release(&f->dpi);
+		s->c.dpi_active--;
+	}
+}
+
 static void ignore_flow(struct sensor *s, struct flow *f)
 {
-	dpi_flow_release(&f->dpi);
+	release_dpi(s, f);
 	if (f->app) {
 		app_free(f->app);
 		f->app = NULL;
+		s->c.apps_active--;
 	}
 	f->cls = FLOW_IGNORED;
 	s->c.flows_ignored++;
@@ -163,8 +194,16 @@ static void classify_candidate(struct sensor *s, struct flow *f, const struct pa
 	}
 	if (!s->dpi || f->dpi_said_mail || (f->cls == FLOW_MAIL && f->dpi_pkts >= DPI_PACKET_BUDGET))
 		return;
-	if (!f->dpi)
+	if (!f->dpi) {
+		if (s->c.dpi_active >= s->caps.dpi_flows) {
+			s->c.dpi_skipped++;	/* the banner sniff alone decides */
+			if (f->cls == FLOW_CANDIDATE && f->payload_seen)
+				ignore_flow(s, f);
+			return;
+		}
 		s->c.dpi_flows++;
+		s->c.dpi_active++;
+	}
 	enum dpi_verdict v = dpi_packet(s->dpi, &f->dpi, p->l3, p->l3_len, p->ts_us);
 	if (p->payload_len)
 		f->dpi_pkts++;
@@ -175,29 +214,51 @@ static void classify_candidate(struct sensor *s, struct flow *f, const struct pa
 			f->cls = FLOW_MAIL;
 			s->c.flows_mail++;
 		}
-		dpi_flow_release(&f->dpi);
+		release_dpi(s, f);
 	} else if (v == DPI_OTHER) {
 		s->c.dpi_other++;
 		if (f->cls == FLOW_CANDIDATE)
 			ignore_flow(s, f);
 		else
-			dpi_flow_release(&f->dpi);
+			release_dpi(s, f);
 	} else if (f->dpi_pkts >= DPI_PACKET_BUDGET) {
 		s->c.dpi_budget_spent++;
 		if (f->cls == FLOW_CANDIDATE)
 			ignore_flow(s, f);
 		else
-			dpi_flow_release(&f->dpi);
+			release_dpi(s, f);
 	}
 }
 
 /* ---- TCP ---- */
+
+static bool has_app(void *ctx, const struct flow *f)
+{
+	return ctx != f && f->app != NULL;
+}
+
+/* The mail-state budget is spent: end the least recently used mail flow to make room. */
+static bool make_room_for_app(struct sensor *s, struct flow *keep)
+{
+	struct flow *victim = flow_oldest_matching(s->ft, 256, has_app, keep);
+
+	if (!victim)
+		return false;
+	end_session(s, victim, END_EVICTED);
+	victim->cls = FLOW_IGNORED;
+	s->c.app_evicted++;
+	return true;
+}
 
 static struct app *ensure_app(struct sensor *s, struct flow *f, const struct packet *p,
 			      bool src_is_client)
 {
 	if (f->app)
 		return f->app;
+	if (s->c.apps_active >= s->caps.apps && !make_room_for_app(s, f)) {
+		s->c.app_alloc_failed++;
+		return NULL;
+	}
 	struct app_start st = {
 		.client_ip = src_is_client ? p->src : p->dst,
 		.server_ip = src_is_client ? p->dst : p->src,
@@ -214,6 +275,7 @@ static struct app *ensure_app(struct sensor *s, struct flow *f, const struct pac
 		s->c.app_alloc_failed++;
 		return NULL;
 	}
+	s->c.apps_active++;
 	for (int d = 0; d < 2; d++)
 		if (f->isn_seen & (1u << d))
 			reasm_syn(&f->app->rd[d], f->isn[d]);
@@ -288,6 +350,12 @@ static void advance_time(struct sensor *s, uint64_t ts_us)
 	}
 	s->now_us = ts_us;
 	if (s->now_us >= s->next_sweep_us) {
+		/* Emergency mode: the budget is nearly spent, so idle flows go sooner. */
+		bool emergency = s->c.apps_active * 100 >= (uint64_t)s->caps.apps * FLOW_EMERGENCY_PERCENT ||
+				 s->rst.bytes_buffered * 100 >= s->rst.limit * FLOW_EMERGENCY_PERCENT;
+		flow_table_set_emergency(s->ft, emergency);
+		if (flow_table_under_pressure(s->ft))
+			s->c.emergency_ticks++;
 		flow_expire(s->ft, s->now_us, on_expire, s);
 		s->next_sweep_us = s->now_us + FLOW_SWEEP_INTERVAL_S * 1000000ULL;
 	}

@@ -91,6 +91,10 @@ void print_summary(const struct sensor *sn, const struct store *st, const char *
 	line("out-of-order segments dropped", r->ooo_dropped);
 	line("packets with time going back", c->time_backwards);
 	line("RST outside the window (ignored)", c->rst_out_of_window);
+	line("mail flows ended early (memcap)", c->app_evicted);
+	line("mail flows not tracked (memcap)", c->app_alloc_failed);
+	line("stream bytes not kept (memcap)", r->over_budget);
+	line("sweeps in emergency mode", c->emergency_ticks);
 	if (verbose) {
 		line("retransmissions", r->retransmissions);
 		line("overlaps (first copy kept)", r->overlaps);
