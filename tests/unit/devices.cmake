@@ -1,0 +1,5 @@
+# unit_dhcp, unit_oui: device identity — the DHCP parser and the MAC vendor lookup on Debian's
+# real ieee-data registry.
+add_executable(test_dhcp ${CMAKE_SOURCE_DIR}/tests/unit/test_dhcp.c)
+target_link_libraries(test_dhcp PRIVATE mt_dhcp)
+add_test(NAME unit_dhcp COMMAND test_dhcp)
