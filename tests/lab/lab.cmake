@@ -29,6 +29,13 @@ if(MAILTAP_LAB_TESTS)
     set_tests_properties(lab_${case} PROPERTIES FIXTURES_REQUIRED lab TIMEOUT 60)
   endforeach()
 
+  # All cases in one capture and one database: sessions of the same device and server meet in the
+  # cross-session evidence (downgrade, stripping over time), which must not add or lose findings.
+  add_test(NAME lab_all_in_one
+           COMMAND ${MT_LAB_SRC}/check-case.sh $<TARGET_FILE:mailtap> ${MT_LAB_OUT}/all.pcap
+                   ${MT_LAB_OUT}/check/all ${MT_LAB_EXPECTED})
+  set_tests_properties(lab_all_in_one PROPERTIES FIXTURES_REQUIRED lab TIMEOUT 60)
+
   # No AUTH secret in anything mailtap writes (database, WAL, JSON, stdout/stderr, reports).
   add_test(NAME lab_secrets
            COMMAND ${MT_LAB_SRC}/check-secrets.sh $<TARGET_FILE:mailtap> ${MT_LAB_OUT}/check/secrets
