@@ -4,6 +4,9 @@
  *   -o, --output FILE        pcap to write (default: standard output)
  *   --seed N                 seeds the initial sequence numbers and IP ids (default 1)
  *   --reorder                swap every pair of adjacent data segments of one direction of one session
+ *   --shuffle                shuffle (seeded) each run of consecutive data segments of one direction of
+ *                            one session, e.g. the segments of one message split by mss; times stay
+ *   --reverse                send each such run in reverse order; times stay in order
  *   --duplicate              send every second data segment twice (a retransmission)
  *   --retransmit-different   with --duplicate: the retransmitted copy carries different bytes
  *   --drop N                 drop the Nth data segment (1-based, in send order): a gap
@@ -30,7 +33,9 @@
  *   Cfile: PATH / Sfile: PATH              the bytes of a file (relative to the script's directory)
  *   fragment                               send the next data segment as two IP fragments
  *   fin [c|s]                              orderly close started by the client (default) or server
- *   rst [c|s]                              reset sent by the client (default) or server
+ *   rst [c|s] [OFFSET]                     reset sent by the client (default) or server; OFFSET (signed)
+ *                                          is added to its sequence number (an injected, off-window RST)
+ *   repeat N                               the next C:/S:/C+:/S+: line's bytes are sent N times over
  * vlan, mac and exthdr given before the first session set defaults; after a session line they change
  * that session. A message longer than mss is split into several segments. Ethernet frames shorter
  * than 60 bytes are padded, as on the wire. Output is deterministic for a given script and options.
@@ -92,7 +97,7 @@ struct buf {
 struct opts {
 	const char *out;
 	uint64_t seed;
-	bool reorder, duplicate, retransmit_different, isn_wrap, no_syn;
+	bool reorder, shuffle, reverse, duplicate, retransmit_different, isn_wrap, no_syn;
 	long drop;
 	uint32_t snaplen;
 	int one_side;		/* -1 both */
@@ -110,6 +115,7 @@ struct gen {
 	uint64_t now_us;
 	uint32_t mss;
 	bool fragment_next;
+	long repeat_next;	/* 0: the next payload line once */
 	uint64_t rng;
 	const struct opts *o;
 	struct seg *segs;
@@ -354,7 +360,10 @@ static void cmd_payload(struct gen *g, int dir, bool cont, bool file, const char
 	}
 	uint8_t *tmp = xrealloc(NULL, strlen(arg) + 1);
 	size_t n = unescape(g, arg, tmp);
-	pending_append(g, tmp, n);
+	long times = g->repeat_next > 0 ? g->repeat_next : 1;
+	for (long i = 0; i < times; i++)
+		pending_append(g, tmp, n);
+	g->repeat_next = 0;
 	free(tmp);
 }
 
@@ -411,12 +420,16 @@ static int side_arg(const struct gen *g, const char *a)
 	die(g, "expected 'c' or 's', got '%s'", a);
 }
 
-static void cmd_close(struct gen *g, bool rst, const char *who)
+static void cmd_close(struct gen *g, bool rst, const char *who, const char *offset)
 {
 	need_session(g);
 	int d = side_arg(g, who);
+	if (offset && !rst)
+		die(g, "only rst takes a sequence offset");
 	if (rst) {
-		seg_add(g, d, F_RST | F_ACK, NULL, 0);
+		struct seg *sg = seg_add(g, d, F_RST | F_ACK, NULL, 0);
+		if (offset)
+			sg->seq += (uint32_t)strtol(offset, NULL, 0);
 		return;
 	}
 	seg_add(g, d, F_FIN | F_ACK, NULL, 0);
@@ -475,6 +488,11 @@ static void cmd_misc(struct gen *g, const char *cmd, char **arg, int nargs)
 		if (s < 0)
 			die(g, "wait wants a number of seconds");
 		g->now_us += (uint64_t)(s * 1e6);
+	} else if (!strcmp(cmd, "repeat")) {
+		long v = nargs == 1 ? strtol(arg[0], NULL, 10) : 0;
+		if (v < 1 || v > 100000000)
+			die(g, "repeat wants 1-100000000");
+		g->repeat_next = v;
 	} else if (!strcmp(cmd, "mss")) {
 		long v = nargs == 1 ? strtol(arg[0], NULL, 10) : 0;
 		if (v < 1 || v > 65000)
@@ -500,7 +518,7 @@ static void cmd_words(struct gen *g, char *line)
 	else if (!strcmp(w[0], "syn"))
 		cmd_syn(g);
 	else if (!strcmp(w[0], "fin") || !strcmp(w[0], "rst"))
-		cmd_close(g, w[0][0] == 'r', n > 1 ? w[1] : NULL);
+		cmd_close(g, w[0][0] == 'r', n > 1 ? w[1] : NULL, n > 2 ? w[2] : NULL);
 	else if (!strcmp(w[0], "fragment"))
 		g->fragment_next = true;
 	else if (!strcmp(w[0], "link"))
@@ -579,6 +597,40 @@ static void apply_reorder(struct gen *g)
 		a->ts_us = b->ts_us;
 		b->ts_us = ts;
 		i++;
+	}
+}
+
+/* Runs of consecutive data segments of one direction of one session: [start, end). */
+static size_t run_end(const struct gen *g, size_t start)
+{
+	size_t e = start + 1;
+	while (e < g->nsegs && g->segs[e].is_data && g->segs[e].sess == g->segs[start].sess &&
+	       g->segs[e].dir == g->segs[start].dir)
+		e++;
+	return e;
+}
+
+/* Permute the segments of each run (seeded shuffle or reversal); each position keeps its time. */
+static void apply_permute(struct gen *g, bool reverse)
+{
+	for (size_t i = 0; i < g->nsegs;) {
+		if (!g->segs[i].is_data) {
+			i++;
+			continue;
+		}
+		size_t e = run_end(g, i);
+		for (size_t k = e - 1; k > i; k--) {
+			size_t j = reverse ? i + (e - 1 - k) : i + (size_t)(rng_next(&g->rng) % (k - i + 1));
+			if (reverse && j >= k)
+				break;
+			struct seg t = g->segs[k];
+			g->segs[k] = g->segs[j];
+			g->segs[j] = t;
+			uint64_t ts = g->segs[k].ts_us;
+			g->segs[k].ts_us = g->segs[j].ts_us;
+			g->segs[j].ts_us = ts;
+		}
+		i = e;
 	}
 }
 
@@ -807,7 +859,7 @@ static void write_pcap(struct gen *g, FILE *out)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pcapgen [-o OUT.pcap] [--seed N] [--reorder] [--duplicate "
+	fprintf(stderr, "usage: pcapgen [-o OUT.pcap] [--seed N] [--reorder] [--shuffle] [--reverse] [--duplicate "
 			"[--retransmit-different]] [--drop N] [--isn-wrap] [--snaplen N] [--no-syn] "
 			"[--one-side c|s] SCRIPT\n(see the top of tests/tools/pcapgen.c for the script language)\n");
 	exit(2);
@@ -821,6 +873,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "retransmit-different", no_argument, NULL, 4 }, { "drop", required_argument, NULL, 5 },
 		{ "isn-wrap", no_argument, NULL, 6 }, { "snaplen", required_argument, NULL, 7 },
 		{ "no-syn", no_argument, NULL, 8 }, { "one-side", required_argument, NULL, 9 },
+		{ "shuffle", no_argument, NULL, 10 }, { "reverse", no_argument, NULL, 11 },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -840,6 +893,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				usage();
 			o->one_side = optarg[0] == 'c' ? DIR_C : DIR_S;
 			break;
+		case 10: o->shuffle = true; break;
+		case 11: o->reverse = true; break;
 		default: usage();
 		}
 	}
@@ -874,6 +929,8 @@ int main(int argc, char **argv)
 		apply_drop(&g);
 	if (o.reorder)
 		apply_reorder(&g);
+	if (o.shuffle || o.reverse)
+		apply_permute(&g, o.reverse);
 	if (o.duplicate)
 		apply_duplicate(&g);
 	FILE *out = o.out ? fopen(o.out, "wb") : stdout;
