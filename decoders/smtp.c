@@ -503,14 +503,19 @@ static void reply_line(struct smtp *m, const struct line *ln)
 {
 	struct smtp_reply *r = &m->reply;
 
+	bool ehlo = r->cmd == V_EHLO && r->code == 250;
+
+	/* Lines past the cap are counted; EHLO keywords are still checked (no state is kept per
+	 * line), so a STARTTLS after a long padding list is not reported as missing. */
 	if (++r->lines > SMTP_REPLY_LINES_MAX) {
 		if (r->lines == SMTP_REPLY_LINES_MAX + 1)
 			session_anomaly(m->sess, ANOM_REPLY_TOO_MANY_LINES);
-		return;
+		if (!ehlo)
+			return;
 	}
 	if (r->cmd == V_GREETING)
 		greeting_line(m, reply_text(ln));
-	else if (r->cmd == V_EHLO && r->code == 250)
+	else if (ehlo)
 		ehlo_line(m, reply_text(ln));
 }
 
@@ -671,12 +676,14 @@ static bool looks_tls(const uint8_t *p, size_t n)
 }
 
 /* The first line of a direction decides whether this is SMTP at all: a TLS record, or control
- * bytes in a session seen from its start, is not (RFC 5321 §2.4: commands and replies are text). */
-static bool not_smtp(const struct smtp *m, const uint8_t *p, size_t n)
+ * bytes in a session seen from its start, is not (RFC 5321 §2.4: commands and replies are text).
+ * Once the other direction has spoken SMTP text, control bytes are a malformed line (counted),
+ * not a reason to stop reading: a NUL in an EHLO must not hide the mail that follows. */
+static bool not_smtp(const struct smtp *m, enum dir d, const uint8_t *p, size_t n)
 {
 	if (looks_tls(p, n))
 		return true;
-	if (m->sess->midstream)
+	if (m->sess->midstream || m->started[!d])
 		return false;
 	for (size_t i = 0; i < n && i < 16 && p[i] != '\n'; i++)
 		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r') || p[i] == 0x7f)
@@ -734,7 +741,7 @@ struct feed_result smtp_feed(struct smtp *m, enum dir d, const uint8_t *p, size_
 		return feed_result(0, FEED_DONE);
 	if (n)
 		*(d == DIR_C2S ? &m->sess->saw_c2s : &m->sess->saw_s2c) = true;
-	if (!m->started[d] && not_smtp(m, p, n)) {
+	if (!m->started[d] && not_smtp(m, d, p, n)) {
 		session_anomaly(m->sess, ANOM_NOT_SMTP);
 		smtp_enter(m, SS_DONE);
 		return feed_result(0, FEED_DONE);
