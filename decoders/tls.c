@@ -137,7 +137,7 @@ static bool certificate(struct tls *t, struct cur *c, uint64_t ts_us)
 		if (list.err || der.n == 0)
 			return false;
 		if (n == 0)
-			x509_leaf_facts(t->sess, der.p, der.n, ts_us);
+			x509_leaf_facts(t->x509, t->sess, der.p, der.n, ts_us);
 		n++;
 	}
 	if (c->err || list.err)

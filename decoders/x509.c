@@ -1,6 +1,7 @@
 /* x509.c — leaf certificate facts and certificate findings, read through libcrypto (no DER parser). */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <openssl/asn1.h>
@@ -9,7 +10,53 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include "limits.h"
 #include "x509.h"
+
+/* One parsed certificate: the DER it came from, the object, and the costly facts. */
+struct cache_slot {
+	uint8_t *der;
+	size_t len;
+	X509 *x;
+	bool self_signed;
+	char sha256[65];
+};
+
+struct x509_cache {
+	struct cache_slot slot[X509_CACHE_SLOTS];
+};
+
+struct x509_cache *x509_cache_new(void)
+{
+	return calloc(1, sizeof(struct x509_cache));
+}
+
+static void slot_clear(struct cache_slot *s)
+{
+	X509_free(s->x);
+	free(s->der);
+	memset(s, 0, sizeof(*s));
+}
+
+void x509_cache_free(struct x509_cache *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < X509_CACHE_SLOTS; i++)
+		slot_clear(&c->slot[i]);
+	free(c);
+}
+
+/* Slot index from the length and the last bytes (the signature: effectively random). */
+static unsigned slot_of(const uint8_t *der, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL ^ len;
+	size_t from = len > 64 ? len - 64 : 0;
+
+	for (size_t i = from; i < len; i++)
+		h = (h ^ der[i]) * 1099511628211ULL;
+	return (unsigned)(h % X509_CACHE_SLOTS);
+}
 
 /* Longest raw SAN list assembled before escaping (session_set_str then caps it at SESSION_STR_MAX). */
 #define SAN_RAW_MAX 1024
@@ -184,35 +231,76 @@ static void name_match(struct session *sess, X509 *x, uint64_t ts_us)
 				    sess->tls.cert_san ? sess->tls.cert_san : "no SAN");
 }
 
-bool x509_leaf_facts(struct session *sess, const uint8_t *der, size_t len, uint64_t ts_us)
+/* Parse der and compute the costly facts into a fresh slot s (not cached yet). */
+static bool slot_fill(struct cache_slot *s, const uint8_t *der, size_t len)
 {
-	struct tls_info *ti = &sess->tls;
 	const unsigned char *p = der;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+
+	if (len > (size_t)INT32_MAX || !(s->x = d2i_X509(NULL, &p, (long)len)))
+		return false;
+	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) == 1)
+		for (unsigned i = 0; i < mdlen && 2 * i + 2 < sizeof(s->sha256); i++)
+			snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
+	s->self_signed = X509_NAME_cmp(X509_get_subject_name(s->x),
+				       X509_get_issuer_name(s->x)) == 0 &&
+			 X509_verify(s->x, X509_get0_pubkey(s->x)) == 1;
+	return true;
+}
+
+/* The parsed certificate for der: from the cache, or parsed now (and cached when c exists).
+ * *tmp receives a slot the caller must clear when there is no cache. */
+static const struct cache_slot *lookup(struct x509_cache *c, const uint8_t *der, size_t len,
+				       struct cache_slot *tmp)
+{
+	memset(tmp, 0, sizeof(*tmp));
+	if (!c)
+		return slot_fill(tmp, der, len) ? tmp : NULL;
+	struct cache_slot *s = &c->slot[slot_of(der, len)];
+	if (s->x && s->len == len && memcmp(s->der, der, len) == 0)
+		return s;
+	if (!slot_fill(tmp, der, len))
+		return NULL;
+	tmp->der = malloc(len);
+	if (!tmp->der)
+		return tmp;		/* not cached; the caller frees it */
+	memcpy(tmp->der, der, len);
+	tmp->len = len;
+	slot_clear(s);
+	*s = *tmp;
+	memset(tmp, 0, sizeof(*tmp));
+	return s;
+}
+
+bool x509_leaf_facts(struct x509_cache *cache, struct session *sess, const uint8_t *der, size_t len,
+		     uint64_t ts_us)
+{
+	struct tls_info *ti = &sess->tls;
+	struct cache_slot tmp;
+	const struct cache_slot *cs = lookup(cache, der, len, &tmp);
 	X509 *x;
 
-	if (len > (size_t)INT32_MAX || !(x = d2i_X509(NULL, &p, (long)len))) {
+	if (!cs) {
+		slot_clear(&tmp);
 		session_anomaly(sess, ANOM_TLS_BAD_CERT);
 		snprintf(ti->cert_absent_reason, sizeof(ti->cert_absent_reason), "unparsable");
 		return false;
 	}
+	x = cs->x;
 	ti->cert_present = true;
 	ti->cert_absent_reason[0] = '\0';
 	name_str(&ti->cert_subject, X509_get_subject_name(x));
 	name_str(&ti->cert_issuer, X509_get_issuer_name(x));
 	san_str(ti, x);
-	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) == 1)
-		for (unsigned i = 0; i < mdlen && 2 * i + 2 < sizeof(ti->cert_sha256); i++)
-			snprintf(ti->cert_sha256 + 2 * i, 3, "%02x", md[i]);
-	ti->cert_self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0 &&
-			       X509_verify(x, X509_get0_pubkey(x)) == 1;
+	memcpy(ti->cert_sha256, cs->sha256, sizeof(ti->cert_sha256));
+	ti->cert_self_signed = cs->self_signed;
 	if (ti->cert_self_signed)
 		session_add_finding(sess, FK_TLS_CERT_SELF_SIGNED, ts_us, "self-signed %s",
 				    ti->cert_subject ? ti->cert_subject : "");
 	validity(sess, x, ts_us);
 	key_and_signature(sess, x, ts_us);
 	name_match(sess, x, ts_us);
-	X509_free(x);
+	slot_clear(&tmp);	/* no-op when the certificate went into the cache */
 	return true;
 }

@@ -22,6 +22,7 @@ struct app {
 	struct tls tls;
 	struct reasm_dir rd[2];		/* indexed by enum dir */
 	struct reasm_stats *rst;	/* the worker's shared counters */
+	struct x509_cache *x509;	/* the worker's certificate cache */
 	uint64_t now_us;		/* time of the packet being delivered */
 	uint8_t mode;			/* enum app_mode */
 	bool tls_used;			/* tls was initialised (needs tls_free) */
@@ -36,6 +37,7 @@ struct app_start {
 	bool midstream;			/* the SYN was not seen */
 	bool implicit_tls;		/* server port is an implicit-TLS port */
 	uint64_t ts_us;
+	struct x509_cache *x509;	/* the worker's certificate cache (may be NULL) */
 };
 
 /* Allocate and start decoding. NULL when out of memory (the caller counts it). */

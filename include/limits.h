@@ -153,4 +153,10 @@
 #define SENSOR_DPI_FLOW_BYTES 4096
 #endif
 
+/* Parsed server certificates kept per worker (direct-mapped by a hash of the DER): mail servers
+ * are few and present the same certificate in every session. */
+#ifndef X509_CACHE_SLOTS
+#define X509_CACHE_SLOTS 256
+#endif
+
 #endif

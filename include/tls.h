@@ -20,8 +20,11 @@ struct tls_dir {
 
 /* Decoder state of one TLS connection; fills sess->tls and raises TLS findings on sess.
  * Fields are private to decoders/tls.c (public only for the size). */
+struct x509_cache;
+
 struct tls {
 	struct session *sess;
+	struct x509_cache *x509;	/* the worker's certificate cache, or NULL */
 	int state;		/* enum tls_stage of decoders/tls.c */
 	bool from_start;
 	bool done;		/* decided (or given up): the rest of the flow is skipped */

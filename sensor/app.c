@@ -24,10 +24,12 @@ struct app *app_new(const struct app_start *st, struct reasm_stats *rst)
 	s->implicit_tls_port = st->implicit_tls;
 	s->start_us = s->end_us = st->ts_us;
 	a->rst = rst;
+	a->x509 = st->x509;
 	smtp_init(&a->smtp, s);
 	if (st->implicit_tls) {
 		s->tls_from_start = true;
 		tls_init(&a->tls, s, true);
+		a->tls.x509 = a->x509;
 		a->tls_used = true;
 		a->mode = APP_TLS;
 	} else {
@@ -112,6 +114,7 @@ static size_t app_deliver(void *ctx, enum dir d, const uint8_t *p, size_t n)
 			total += r.consumed;
 			if (r.status == FEED_HANDOFF_TLS) {
 				tls_init(&a->tls, s, false);
+				a->tls.x509 = a->x509;
 				a->tls_used = true;
 				a->mode = APP_TLS;
 				continue;

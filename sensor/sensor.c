@@ -6,6 +6,7 @@
 #include "dpi.h"
 #include "limits.h"
 #include "sensor.h"
+#include "x509.h"
 
 struct sensor {
 	struct sensor_opts opts;
@@ -18,6 +19,7 @@ struct sensor {
 	struct sensor_counters c;
 	struct reasm_stats rst;
 	struct sensor_caps caps;
+	struct x509_cache *x509;
 };
 
 void sensor_caps_from_memcap(uint32_t memcap_mib, uint32_t max_flows, struct sensor_caps *c)
@@ -49,6 +51,7 @@ struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, 
 	s->sink = sink;
 	s->sink_ctx = ctx;
 	sensor_caps_from_memcap(opts->memcap_mib, opts->max_flows, &s->caps);
+	s->x509 = x509_cache_new();	/* NULL only under memory pressure: no caching then */
 	s->rst.limit = s->caps.stream_bytes;
 	s->ft = flow_table_new(s->caps.flows);
 	if (!s->ft) {
@@ -268,6 +271,7 @@ static struct app *ensure_app(struct sensor *s, struct flow *f, const struct pac
 		.vlan = p->vlan,
 		.midstream = f->isn_seen != 3,	/* a SYN of either side missing */
 		.ts_us = p->ts_us,
+		.x509 = s->x509,
 	};
 	st.implicit_tls = port_in(&s->opts.tls_ports, st.server_port);
 	f->app = app_new(&st, &s->rst);
@@ -437,6 +441,7 @@ void sensor_free(struct sensor *s)
 	sensor_finish(s);
 	flow_table_free(s->ft, NULL, NULL);
 	dpi_free(s->dpi);
+	x509_cache_free(s->x509);
 	free(s);
 }
 

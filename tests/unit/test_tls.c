@@ -722,16 +722,29 @@ static uint8_t *make_cert(EVP_PKEY *key, const char *cn, const char *issuer, con
 	return der;
 }
 
-/* Judge der with this SNI / greeting name at BASE_S; returns the findings text. */
+/* Judge der with this SNI / greeting name at BASE_S, without a certificate cache, then through a
+ * cache twice (a miss, then a hit): all three must agree. Returns the findings text. */
 static const char *judge(const uint8_t *der, int len, const char *sni, const char *greeting)
 {
-	session_free(&R1.sess);
-	session_init(&R1.sess);
-	if (sni)
-		session_set_str(&R1.sess.tls.sni, (const uint8_t *)sni, strlen(sni));
-	if (greeting)
-		session_set_str(&R1.sess.server_name, (const uint8_t *)greeting, strlen(greeting));
-	CHECK(x509_leaf_facts(&R1.sess, der, (size_t)len, (uint64_t)BASE_S * 1000000));
+	static char first[4096];
+	struct x509_cache *cache = x509_cache_new();
+
+	for (int round = 0; round < 3; round++) {
+		session_free(&R1.sess);
+		session_init(&R1.sess);
+		if (sni)
+			session_set_str(&R1.sess.tls.sni, (const uint8_t *)sni, strlen(sni));
+		if (greeting)
+			session_set_str(&R1.sess.server_name, (const uint8_t *)greeting,
+					strlen(greeting));
+		CHECK(x509_leaf_facts(round ? cache : NULL, &R1.sess, der, (size_t)len,
+				      (uint64_t)BASE_S * 1000000));
+		if (round == 0)
+			snprintf(first, sizeof(first), "%s", findings_text(&R1.sess));
+		else
+			CHECK(strcmp(first, findings_text(&R1.sess)) == 0);
+	}
+	x509_cache_free(cache);
 	return findings_text(&R1.sess);
 }
 
@@ -797,7 +810,7 @@ static void test_x509_crafted(void)
 	/* Not a certificate. */
 	session_free(&R1.sess);
 	session_init(&R1.sess);
-	CHECK(!x509_leaf_facts(&R1.sess, (const uint8_t *)"\x30\x03\x02\x01\x01", 5, 1));
+	CHECK(!x509_leaf_facts(NULL, &R1.sess, (const uint8_t *)"\x30\x03\x02\x01\x01", 5, 1));
 	CHECK(R1.sess.anomaly[ANOM_TLS_BAD_CERT] == 1);
 	CHECK(!R1.sess.tls.cert_present);
 	check_str(R1.sess.tls.cert_absent_reason, "unparsable", "bad cert");
