@@ -4,7 +4,9 @@
 -- on every open, so every statement is idempotent (IF NOT EXISTS). The writer sets
 -- PRAGMA application_id = 0x6D746170 ('mtap') and PRAGMA user_version = 1 after running it.
 -- Times are ISO-8601 UTC text with milliseconds ("2026-11-28T10:55:59.123Z"), from packet time,
--- so they sort and compare as text. Wire strings are escaped printable ASCII (\\ and \xNN).
+-- so they sort and compare as text.
+-- Views hold no data: they are dropped and created again on every open, so a newer mailtap's view
+-- definitions reach an existing file without a schema version change. Wire strings are escaped printable ASCII (\\ and \xNN).
 -- Foreign keys are declared and enforced by the writer (PRAGMA foreign_keys = ON).
 
 -- One row per client address that spoke SMTP.
@@ -91,8 +93,117 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_session ON findings(session_id);
 CREATE INDEX IF NOT EXISTS findings_ts ON findings(ts);
 
+-- What DHCP (RFC 2131/2132) said about a client hardware address, when DHCP is on the span:
+-- one row per MAC; ip is the last address the messages gave it (ACK yiaddr, option 50, ciaddr).
+-- Strings are escaped like every wire string. The device views join it by IP, or by MAC when the
+-- device's MAC is its own (not a router's).
+CREATE TABLE IF NOT EXISTS dhcp_hosts (
+	mac          TEXT PRIMARY KEY,		-- chaddr, "aa:bb:cc:dd:ee:ff"
+	ip           TEXT,			-- last client address, NULL not known yet
+	host_name    TEXT,			-- option 12, last seen
+	vendor_class TEXT,			-- option 60, last seen (client messages only)
+	prl          TEXT,			-- option 55 as "1,3,6,15": a DHCP client fingerprint
+	msg_type     TEXT,			-- last message type ("DHCPREQUEST")
+	first_seen   TEXT NOT NULL,
+	last_seen    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dhcp_hosts_ip ON dhcp_hosts(ip);
+
+-- Device identity, passively (every signal mailtap has about a client address):
+-- mac_is_router: the device's MAC was seen for 3 or more client addresses, so it is the MAC of a
+--   router between the device and the span port (the device is not on the captured segment); its
+--   vendor is then the router's, and the MAC is neither used to find DHCP facts nor to guess a kind.
+-- DHCP facts: the dhcp_hosts row with the device's own MAC, else the one with its address.
+-- server_sessions: sessions in which this address was the server; helo_count: distinct HELO names.
+DROP VIEW IF EXISTS device_kind;
+DROP VIEW IF EXISTS device_identity;
+CREATE VIEW device_identity AS
+SELECT b.id AS device_id, b.ip, b.mac, b.vendor, b.name, b.helo_names, b.ja3, b.mac_is_router,
+       CASE WHEN b.mac_is_router THEN 'MAC seen for ' || b.mac_ips || ' addresses: a router''s, '
+            || 'the device is not on the captured segment' END AS mac_note,
+       coalesce(dm.host_name, di.host_name) AS dhcp_host_name,
+       coalesce(dm.vendor_class, di.vendor_class) AS dhcp_vendor_class,
+       coalesce(dm.prl, di.prl) AS dhcp_prl,
+       (SELECT count(*) FROM sessions s WHERE s.server_ip = b.ip) AS server_sessions,
+       (SELECT count(DISTINCT s.helo) FROM sessions s WHERE s.device_id = b.id) AS helo_count
+  FROM (SELECT d.id, d.ip, d.mac, d.vendor, d.name, d.helo_names, d.ja3,
+               (SELECT count(*) FROM devices o WHERE o.mac = d.mac) AS mac_ips,
+               (SELECT count(*) FROM devices o WHERE o.mac = d.mac) >= 3 AS mac_is_router,
+               (SELECT x.mac FROM dhcp_hosts x WHERE x.ip = d.ip
+                 ORDER BY x.last_seen DESC LIMIT 1) AS ip_dhcp_mac
+          FROM devices d) b
+  LEFT JOIN dhcp_hosts dm ON dm.mac = b.mac AND NOT b.mac_is_router
+  LEFT JOIN dhcp_hosts di ON di.mac = b.ip_dhcp_mac;
+
+-- A guess of what a device is, with the signals that made it (kind_reason, e.g.
+-- "printer: vendor Brother Industries, Ltd.; HELO BRN3C2AF4"). First rule that holds:
+--   server       the address is also the server of SMTP sessions, or it used 5+ distinct HELO names
+--   printer      a printer-like HELO or DHCP host name / vendor class, or a printer maker's MAC
+--                prefix (own MAC only) unless DHCP says workstation
+--   workstation  DHCP vendor class of a desktop OS (MSFT, dhcpcd, android-dhcp) or a desktop-like
+--                HELO / DHCP host name (DESKTOP-*, LAPTOP-*, *-PC, address literal)
+--   unknown      none of these
+DROP VIEW IF EXISTS device_kind;
+CREATE VIEW device_kind AS
+WITH sig AS (
+SELECT i.*,
+  CASE WHEN i.server_sessions > 0 THEN 'server of ' || i.server_sessions || ' session(s)' END AS s_srv,
+  CASE WHEN i.helo_count >= 5 THEN i.helo_count || ' distinct HELO names' END AS s_helo,
+  CASE WHEN NOT i.mac_is_router AND (upper(i.vendor) GLOB '*BROTHER*' OR upper(i.vendor) GLOB '*CANON*'
+        OR upper(i.vendor) GLOB '*XEROX*' OR upper(i.vendor) GLOB '*HEWLETT PACKARD*'
+        OR upper(i.vendor) GLOB 'HP INC*' OR upper(i.vendor) GLOB '*KYOCERA*'
+        OR upper(i.vendor) GLOB '*RICOH*' OR upper(i.vendor) GLOB '*KONICA*'
+        OR upper(i.vendor) GLOB '*LEXMARK*' OR upper(i.vendor) GLOB '*SEIKO EPSON*'
+        OR upper(i.vendor) GLOB '*TOSHIBA TEC*' OR upper(i.vendor) GLOB '*SHARP*')
+       THEN 'vendor ' || i.vendor END AS p_vendor,
+  CASE WHEN upper(i.name) GLOB 'BRN*' OR upper(i.name) GLOB 'BRW*' OR upper(i.name) GLOB 'NPI*'
+        OR upper(i.name) GLOB 'KMBT*' OR upper(i.name) GLOB 'RNP*' OR upper(i.name) GLOB 'XRX*'
+        OR upper(i.name) GLOB 'CANON*' OR upper(i.name) GLOB 'EPSON*' OR upper(i.name) GLOB 'KYOCERA*'
+        OR upper(i.name) GLOB 'LEXMARK*' OR upper(i.name) GLOB '*PRINTER*'
+        OR upper(i.name) GLOB '*SCANNER*' OR upper(i.name) GLOB '*MFP*'
+       THEN 'HELO ' || i.name END AS p_helo,
+  CASE WHEN upper(i.dhcp_vendor_class) GLOB 'HEWLETT-PACKARD*' OR upper(i.dhcp_vendor_class) GLOB 'BROTHER*'
+        OR upper(i.dhcp_vendor_class) GLOB 'CANON*' OR upper(i.dhcp_vendor_class) GLOB 'XEROX*'
+        OR upper(i.dhcp_vendor_class) GLOB 'RICOH*' OR upper(i.dhcp_vendor_class) GLOB 'KYOCERA*'
+        OR upper(i.dhcp_vendor_class) GLOB 'EPSON*' OR upper(i.dhcp_vendor_class) GLOB 'LEXMARK*'
+       THEN 'DHCP vendor class ' || i.dhcp_vendor_class END AS p_dhcpv,
+  CASE WHEN upper(i.dhcp_host_name) GLOB 'BRN*' OR upper(i.dhcp_host_name) GLOB 'BRW*'
+        OR upper(i.dhcp_host_name) GLOB 'NPI*' OR upper(i.dhcp_host_name) GLOB 'KMBT*'
+        OR upper(i.dhcp_host_name) GLOB 'RNP*' OR upper(i.dhcp_host_name) GLOB 'XRX*'
+        OR upper(i.dhcp_host_name) GLOB '*PRINTER*' OR upper(i.dhcp_host_name) GLOB '*MFP*'
+       THEN 'DHCP host name ' || i.dhcp_host_name END AS p_dhcph,
+  CASE WHEN upper(i.dhcp_vendor_class) GLOB 'MSFT*' OR upper(i.dhcp_vendor_class) GLOB 'DHCPCD*'
+        OR upper(i.dhcp_vendor_class) GLOB 'ANDROID-DHCP*'
+       THEN 'DHCP vendor class ' || i.dhcp_vendor_class END AS w_dhcpv,
+  CASE WHEN upper(i.name) GLOB 'DESKTOP-*' OR upper(i.name) GLOB 'LAPTOP-*'
+        OR upper(i.name) GLOB '*-PC' OR i.name GLOB '[[]*]'
+       THEN 'HELO ' || i.name END AS w_helo,
+  CASE WHEN upper(i.dhcp_host_name) GLOB 'DESKTOP-*' OR upper(i.dhcp_host_name) GLOB 'LAPTOP-*'
+        OR upper(i.dhcp_host_name) GLOB '*-PC'
+       THEN 'DHCP host name ' || i.dhcp_host_name END AS w_dhcph
+  FROM device_identity i),
+k AS (
+SELECT sig.*,
+  CASE WHEN s_srv IS NOT NULL OR s_helo IS NOT NULL THEN 'server'
+       WHEN p_helo IS NOT NULL OR p_dhcpv IS NOT NULL OR p_dhcph IS NOT NULL
+         OR (p_vendor IS NOT NULL AND w_dhcpv IS NULL AND w_dhcph IS NULL) THEN 'printer'
+       WHEN w_dhcpv IS NOT NULL OR w_helo IS NOT NULL OR w_dhcph IS NOT NULL THEN 'workstation'
+       ELSE 'unknown' END AS kind
+  FROM sig)
+SELECT device_id, ip, mac, vendor, name, mac_is_router, mac_note, dhcp_host_name,
+       dhcp_vendor_class, dhcp_prl, kind,
+       kind || ': ' || CASE kind
+         WHEN 'server' THEN substr(coalesce('; ' || s_srv, '') || coalesce('; ' || s_helo, ''), 3)
+         WHEN 'printer' THEN substr(coalesce('; ' || p_vendor, '') || coalesce('; ' || p_helo, '')
+                                    || coalesce('; ' || p_dhcpv, '') || coalesce('; ' || p_dhcph, ''), 3)
+         WHEN 'workstation' THEN substr(coalesce('; ' || w_dhcpv, '') || coalesce('; ' || w_helo, '')
+                                        || coalesce('; ' || w_dhcph, ''), 3)
+         ELSE 'no printer, server or workstation signal' END AS kind_reason
+  FROM k;
+
 -- Per device, all time: the weekly question "who still mails in clear".
-CREATE VIEW IF NOT EXISTS device_report AS
+DROP VIEW IF EXISTS device_report;
+CREATE VIEW device_report AS
 SELECT d.id AS device_id, d.ip, d.mac, d.vendor, d.name,
        count(s.id) AS sessions,
        coalesce(sum(s.transport IN ('starttls', 'implicit_tls')), 0) AS tls_sessions,
@@ -106,16 +217,20 @@ SELECT d.id AS device_id, d.ip, d.mac, d.vendor, d.name,
        (SELECT group_concat(kind, ',')
           FROM (SELECT DISTINCT f.kind FROM findings f WHERE f.device_id = d.id
                 ORDER BY f.kind)) AS finding_kinds,
-       d.first_seen, d.last_seen
+       d.first_seen, d.last_seen,
+       k.kind, k.kind_reason, k.mac_is_router, k.mac_note, k.dhcp_host_name, k.dhcp_vendor_class
   FROM devices d LEFT JOIN sessions s ON s.device_id = d.id
+  LEFT JOIN device_kind k ON k.device_id = d.id
  GROUP BY d.id;
 
 -- Devices that sent mail in clear at least once.
-CREATE VIEW IF NOT EXISTS cleartext_devices AS
+DROP VIEW IF EXISTS cleartext_devices;
+CREATE VIEW cleartext_devices AS
 SELECT * FROM device_report WHERE cleartext_sessions > 0;
 
 -- Servers that answered EHLO without STARTTLS (per address and port).
-CREATE VIEW IF NOT EXISTS servers_without_starttls AS
+DROP VIEW IF EXISTS servers_without_starttls;
+CREATE VIEW servers_without_starttls AS
 SELECT server_ip, server_port, max(server_name) AS server_name,
        count(*) AS sessions_without_starttls,
        count(DISTINCT client_ip) AS clients,
@@ -124,14 +239,16 @@ SELECT server_ip, server_port, max(server_name) AS server_name,
  GROUP BY server_ip, server_port;
 
 -- Evidence of STARTTLS tampering or downgrade (SPEC §4, critical/high kinds).
-CREATE VIEW IF NOT EXISTS tampering AS
+DROP VIEW IF EXISTS tampering;
+CREATE VIEW tampering AS
 SELECT f.ts, f.kind, f.severity, s.client_ip, s.client_port, s.server_ip, s.server_port,
        s.helo, s.server_name, f.detail, f.session_id
   FROM findings f JOIN sessions s ON s.id = f.session_id
  WHERE f.kind IN ('starttls_stripped', 'starttls_injection', 'tls_downgrade', 'starttls_no_tls');
 
 -- One row per UTC day.
-CREATE VIEW IF NOT EXISTS daily_summary AS
+DROP VIEW IF EXISTS daily_summary;
+CREATE VIEW daily_summary AS
 SELECT substr(start_ts, 1, 10) AS day,
        count(*) AS sessions,
        sum(transport IN ('starttls', 'implicit_tls')) AS tls_sessions,

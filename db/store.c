@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <time.h>
+#include "dhcp.h"
 #include "history.h"
 #include "oui.h"
 #include "schema_sql.h"
@@ -17,7 +18,7 @@
 #define STORE_SCHEMA_VERSION 1
 
 enum stmt_id {
-	ST_DEVICE, ST_SESSION, ST_FINDING, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_DEVICE, ST_SESSION, ST_FINDING, ST_DHCP, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
 	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST__COUNT
 };
 
@@ -59,6 +60,23 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_FINDING] =
 	"INSERT INTO findings(session_id, device_id, ts, kind, severity, detail)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_DHCP] =
+	"INSERT INTO dhcp_hosts(mac, ip, host_name, vendor_class, prl, msg_type, first_seen, last_seen)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+	" ON CONFLICT(mac) DO UPDATE SET"
+	"  ip = CASE WHEN excluded.last_seen >= last_seen THEN coalesce(excluded.ip, ip)"
+	"        ELSE coalesce(ip, excluded.ip) END,"
+	"  host_name = CASE WHEN excluded.last_seen >= last_seen"
+	"        THEN coalesce(excluded.host_name, host_name) ELSE coalesce(host_name, excluded.host_name) END,"
+	"  vendor_class = CASE WHEN excluded.last_seen >= last_seen"
+	"        THEN coalesce(excluded.vendor_class, vendor_class)"
+	"        ELSE coalesce(vendor_class, excluded.vendor_class) END,"
+	"  prl = CASE WHEN excluded.last_seen >= last_seen"
+	"        THEN coalesce(excluded.prl, prl) ELSE coalesce(prl, excluded.prl) END,"
+	"  msg_type = CASE WHEN excluded.last_seen >= last_seen"
+	"        THEN coalesce(excluded.msg_type, msg_type) ELSE msg_type END,"
+	"  first_seen = min(first_seen, excluded.first_seen),"
+	"  last_seen = max(last_seen, excluded.last_seen)",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -588,6 +606,44 @@ int store_session(struct store *st, struct session *s)
 		st->pending_sessions++;
 		st->pending += 2 + s->nfindings;
 	}
+	return batch_due(st) ? store_flush(st) : 0;
+}
+
+/* RFC 2131 §2: op 1 is the client speaking; its option 60/55 describe it (a server's do not). */
+int store_dhcp(struct store *st, const struct dhcp_facts *f, uint64_t ts_us)
+{
+	sqlite3_stmt *q;
+	char mac[24], ip[16], ts[32];
+	uint8_t a[4];
+	bool from_client;
+	int rc;
+
+	if (!st || !f || !f->has_chaddr)
+		return -1;
+	from_client = f->op == 1;
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", f->chaddr[0], f->chaddr[1],
+		 f->chaddr[2], f->chaddr[3], f->chaddr[4], f->chaddr[5]);
+	ip[0] = '\0';
+	if (f->msg_type != DHCPNAK && f->msg_type != DHCPDECLINE && dhcp_client_addr(f, a))
+		snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	ts_iso(ts_us, ts, sizeof(ts));
+	if (begin_batch(st) != 0)
+		return -1;
+	q = st->st[ST_DHCP];
+	bind_str(q, 1, mac);
+	bind_str(q, 2, ip);
+	bind_str(q, 3, f->host_name);
+	bind_str(q, 4, from_client ? f->vendor_class : NULL);
+	bind_str(q, 5, from_client ? f->prl : NULL);
+	bind_str(q, 6, dhcp_msg_type_name(f->msg_type));
+	bind_str(q, 7, ts);
+	rc = run(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_OK) {
+		after_failure(st);
+		return -1;
+	}
+	st->pending++;
 	return batch_due(st) ? store_flush(st) : 0;
 }
 

@@ -214,35 +214,3 @@ enum dhcp_result dhcp_parse(const uint8_t *p, size_t n, struct dhcp_facts *f)
 		r = walk_options(f, dsub(sname, BOOTP_SNAME_LEN), &overload);
 	return r;
 }
-
-static bool addr_set(const uint8_t a[4])
-{
-	return a[0] | a[1] | a[2] | a[3];
-}
-
-bool dhcp_client_addr(const struct dhcp_facts *f, uint8_t out[4])
-{
-	const uint8_t *a = NULL;
-
-	if (f->msg_type == DHCPACK && addr_set(f->yiaddr))
-		a = f->yiaddr;
-	else if (f->has_requested_ip && addr_set(f->requested_ip))
-		a = f->requested_ip;
-	else if (addr_set(f->ciaddr))
-		a = f->ciaddr;
-	if (a)
-		memcpy(out, a, 4);
-	return a != NULL;
-}
-
-const char *dhcp_msg_type_name(uint8_t t)
-{
-	static const char *const names[] = {
-		[DHCPDISCOVER] = "DHCPDISCOVER", [DHCPOFFER] = "DHCPOFFER",
-		[DHCPREQUEST] = "DHCPREQUEST", [DHCPDECLINE] = "DHCPDECLINE",
-		[DHCPACK] = "DHCPACK", [DHCPNAK] = "DHCPNAK",
-		[DHCPRELEASE] = "DHCPRELEASE", [DHCPINFORM] = "DHCPINFORM",
-	};
-
-	return t < sizeof(names) / sizeof(names[0]) ? names[t] : NULL;
-}

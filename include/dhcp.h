@@ -47,10 +47,33 @@ struct dhcp_facts {
 enum dhcp_result dhcp_parse(const uint8_t *p, size_t n, struct dhcp_facts *f);
 
 /* The client's address as far as the message tells: yiaddr of an ACK, the requested address
- * (option 50), then ciaddr. Returns false when none is set (a DISCOVER from 0.0.0.0). */
-bool dhcp_client_addr(const struct dhcp_facts *f, uint8_t out[4]);
+ * (option 50), then ciaddr. Returns false when none is set (a DISCOVER from 0.0.0.0).
+ * Inline so that the database writer needs only this header. */
+static inline bool dhcp_client_addr(const struct dhcp_facts *f, uint8_t out[4])
+{
+	const uint8_t *a = NULL;
 
-/* "DHCPDISCOVER", ... or NULL for an unknown type. */
-const char *dhcp_msg_type_name(uint8_t t);
+	if (f->msg_type == DHCPACK && (f->yiaddr[0] | f->yiaddr[1] | f->yiaddr[2] | f->yiaddr[3]))
+		a = f->yiaddr;
+	else if (f->has_requested_ip &&
+		 (f->requested_ip[0] | f->requested_ip[1] | f->requested_ip[2] | f->requested_ip[3]))
+		a = f->requested_ip;
+	else if (f->ciaddr[0] | f->ciaddr[1] | f->ciaddr[2] | f->ciaddr[3])
+		a = f->ciaddr;
+	for (int i = 0; a && i < 4; i++)
+		out[i] = a[i];
+	return a != NULL;
+}
+
+/* "DHCPDISCOVER", ... or NULL for an unknown type (RFC 2132 §9.6). */
+static inline const char *dhcp_msg_type_name(uint8_t t)
+{
+	static const char *const names[] = {
+		NULL, "DHCPDISCOVER", "DHCPOFFER", "DHCPREQUEST", "DHCPDECLINE", "DHCPACK",
+		"DHCPNAK", "DHCPRELEASE", "DHCPINFORM",
+	};
+
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : NULL;
+}
 
 #endif

@@ -8,6 +8,7 @@
 #include "session.h"
 
 struct store;
+struct dhcp_facts;
 
 struct store_stats {
 	uint64_t sessions_written, findings_written;	/* committed */
@@ -31,6 +32,14 @@ struct store *store_open(const char *path, char *err, size_t errcap);
  * skipped with its findings: counted in sessions_duplicate, s->id stays 0, returns 0.
  * Returns 0 or -1 (counted in write_errors; the process goes on). s is not kept. */
 int store_session(struct store *st, struct session *s);
+
+/* Record what one DHCP message (include/dhcp.h, parsed by dhcp_parse) says about its client in
+ * dhcp_hosts, keyed by the client MAC (chaddr): the address it was given or asked for, host name
+ * (option 12), and from client messages vendor class (option 60) and parameter request list
+ * (option 55); newer facts replace older ones, absent ones keep what was known. ts_us is the packet
+ * time. Batched like sessions. Returns 0, or -1 when f has no Ethernet chaddr or on a write error
+ * (counted in write_errors). f is not kept. */
+int store_dhcp(struct store *st, const struct dhcp_facts *f, uint64_t ts_us);
 
 /* Commit pending rows now (end of capture, stats tick, signal). Returns 0 or -1. */
 int store_flush(struct store *st);
