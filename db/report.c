@@ -265,7 +265,8 @@ static void *grow(void *arr_p, size_t *n, size_t sz)
 	return (char *)na + (*n)++ * sz;
 }
 
-/* The window as a CTE: sessions that started in [?1, ?2). */
+/* The window as a CTE: sessions that started in [?1, ?2). Device kind and identity come from the
+ * device_kind view (db/schema.sql), over all time. */
 #define WINDOW_CTE "WITH w AS (SELECT * FROM sessions WHERE start_ts >= ?1 AND start_ts < ?2) "
 #define SEV_RANK "CASE f.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 " \
 		 "WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END"
@@ -278,8 +279,10 @@ static const char devices_sql[] = WINDOW_CTE
 	" SELECT d.ip, d.mac, d.vendor, d.name, sum(w.cleartext) AS clear, count(*) AS total,"
 	"  group_concat(DISTINCT CASE WHEN instr(w.server_ip, ':') THEN '[' || w.server_ip || ']:'"
 	"    ELSE w.server_ip || ':' END || w.server_port),"
-	"  max(coalesce(w.end_ts, w.start_ts)), coalesce(fa.worst, 0) AS worst, fa.kinds"
+	"  max(coalesce(w.end_ts, w.start_ts)), coalesce(fa.worst, 0) AS worst, fa.kinds,"
+	"  k.kind, k.kind_reason, k.mac_note, k.dhcp_host_name"
 	" FROM w JOIN devices d ON d.id = w.device_id LEFT JOIN fa ON fa.device_id = d.id"
+	" LEFT JOIN device_kind k ON k.device_id = d.id"
 	" GROUP BY d.id HAVING clear > 0 ORDER BY worst DESC, clear DESC, total DESC, d.ip";
 
 static const char days_sql[] = WINDOW_CTE
@@ -341,6 +344,10 @@ static int load_devices(sqlite3 *db, struct report *r)
 		d->last_seen = col_dup(st, 7);
 		d->worst = sqlite3_column_int(st, 8);
 		d->kinds = col_dup(st, 9);
+		d->kind = col_dup(st, 10);
+		d->kind_reason = col_dup(st, 11);
+		d->mac_note = col_dup(st, 12);
+		d->dhcp_name = col_dup(st, 13);
 	}
 	return finish(st, rc);
 }
@@ -420,6 +427,7 @@ static void report_free(struct report *r)
 		struct report_device *d = &r->dev[i];
 		free(d->ip), free(d->mac), free(d->vendor), free(d->name);
 		free(d->servers), free(d->last_seen), free(d->kinds);
+		free(d->kind), free(d->kind_reason), free(d->mac_note), free(d->dhcp_name);
 	}
 	for (size_t i = 0; i < r->nsrv; i++) {
 		for (size_t j = 0; j < r->srv[i].nfail; j++) {
@@ -474,7 +482,9 @@ int report_main(int argc, char **argv)
 	if (rc == 0 && o.fmt == RF_TLSRPT)
 		rc = load_servers(db, &r);
 	if (rc != 0)
-		fprintf(stderr, "mailtap report: cannot query '%s': %s\n", o.db, sqlite3_errmsg(db));
+		fprintf(stderr, "mailtap report: cannot query '%s': %s%s\n", o.db, sqlite3_errmsg(db),
+			strstr(sqlite3_errmsg(db), "no such") ? " (written by an older mailtap: let the "
+			"sensor open it once to add the current views)" : "");
 	sqlite3_close(db);
 	if (rc == 0)
 		rc = emit(&r, &o);

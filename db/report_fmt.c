@@ -116,8 +116,8 @@ static void put_json_list(FILE *f, const char *list)
 
 /* ---- text ---- */
 
-enum { COL_ADDR, COL_NAME, COL_VENDOR, COL_CLEAR, COL_SERVERS, COL_LAST, COL_WORST, COL_KINDS,
-       COL__COUNT };
+enum { COL_ADDR, COL_NAME, COL_KIND, COL_VENDOR, COL_CLEAR, COL_SERVERS, COL_LAST, COL_WORST,
+       COL_KINDS, COL__COUNT };
 
 static void text_cells(const struct report_device *d, const char *cell[COL__COUNT], char *ratio,
 		       size_t cap)
@@ -125,6 +125,7 @@ static void text_cells(const struct report_device *d, const char *cell[COL__COUN
 	snprintf(ratio, cap, "%ld/%ld", d->clear, d->total);
 	cell[COL_ADDR] = d->ip;
 	cell[COL_NAME] = d->name;
+	cell[COL_KIND] = d->kind;
 	cell[COL_VENDOR] = d->vendor ? d->vendor : d->mac;
 	cell[COL_CLEAR] = ratio;
 	cell[COL_SERVERS] = d->servers;
@@ -133,9 +134,30 @@ static void text_cells(const struct report_device *d, const char *cell[COL__COUN
 	cell[COL_KINDS] = d->kinds;
 }
 
+/* Below the table: why each device got its kind, its DHCP name, and the router-MAC note. */
+static void text_notes(const struct report *r, FILE *f, int addr_width)
+{
+	fputs("\nWhy each device is what it is:\n", f);
+	for (size_t i = 0; i < r->ndev; i++) {
+		const struct report_device *d = &r->dev[i];
+		fputs("  ", f);
+		put_term(f, d->ip, addr_width + 2);
+		put_term(f, d->kind_reason, 0);
+		if (d->dhcp_name) {
+			fputs("; DHCP name ", f);
+			put_term(f, d->dhcp_name, 0);
+		}
+		if (d->mac_note) {
+			fputs("; ", f);
+			put_term(f, d->mac_note, 0);
+		}
+		fputc('\n', f);
+	}
+}
+
 static int write_text(const struct report *r, FILE *f)
 {
-	static const char *const head[COL__COUNT] = { "ADDRESS", "NAME", "VENDOR", "CLEAR/TOTAL",
+	static const char *const head[COL__COUNT] = { "ADDRESS", "NAME", "KIND", "VENDOR", "CLEAR/TOTAL",
 		"SERVERS", "LAST SEEN", "WORST", "FINDINGS" };
 	const char *cell[COL__COUNT];
 	char ratio[48];
@@ -166,6 +188,7 @@ static int write_text(const struct report *r, FILE *f)
 		fputc('\n', f);
 	}
 	fprintf(f, "\n%zu device(s) sent mail in clear.\n", r->ndev);
+	text_notes(r, f, width[COL_ADDR]);
 	return 0;
 }
 
@@ -176,7 +199,7 @@ static int write_csv(const struct report *r, FILE *f)
 	char n[32];
 
 	fputs("address,name,vendor,mac,cleartext_sessions,sessions,servers,last_seen,"
-	      "worst_severity,finding_kinds\r\n", f);
+	      "worst_severity,finding_kinds,kind,kind_reason,dhcp_host_name,mac_note\r\n", f);
 	for (size_t i = 0; i < r->ndev; i++) {
 		const struct report_device *d = &r->dev[i];
 		const char *cells[] = { d->ip, d->name, d->vendor, d->mac };
@@ -193,6 +216,11 @@ static int write_csv(const struct report *r, FILE *f)
 		put_csv(f, report_severity_name(d->worst));
 		fputc(',', f);
 		put_csv(f, d->kinds);
+		for (int c = 0; c < 4; c++) {
+			const char *more[] = { d->kind, d->kind_reason, d->dhcp_name, d->mac_note };
+			fputc(',', f);
+			put_csv(f, more[c]);
+		}
 		fputs("\r\n", f);
 	}
 	return 0;
@@ -219,6 +247,14 @@ static void json_device(const struct report_device *d, FILE *f)
 	put_json(f, d->worst ? report_severity_name(d->worst) : NULL);
 	fputs(", \"finding_kinds\": ", f);
 	put_json_list(f, d->kinds);
+	fputs(", \"kind\": ", f);
+	put_json(f, d->kind);
+	fputs(", \"kind_reason\": ", f);
+	put_json(f, d->kind_reason);
+	fputs(", \"dhcp_host_name\": ", f);
+	put_json(f, d->dhcp_name);
+	fprintf(f, ", \"mac_is_router\": %s, \"mac_note\": ", d->mac_note ? "true" : "false");
+	put_json(f, d->mac_note);
 	fputc('}', f);
 }
 
@@ -339,12 +375,21 @@ static void svg_days(const struct report *r, FILE *f)
 
 static void html_row(const struct report_device *d, FILE *f)
 {
-	const char *cells[] = { d->ip, d->name, d->vendor, d->mac };
+	const char *cells[] = { d->ip, d->name, d->kind, d->kind_reason, d->vendor, d->mac };
 
 	fputs("<tr>", f);
-	for (int c = 0; c < 4; c++) {
+	for (int c = 0; c < 6; c++) {
 		fputs("<td>", f);
 		put_html(f, cells[c]);
+		if (c == 3 && d->dhcp_name) {
+			fputs("; DHCP name ", f);
+			put_html(f, d->dhcp_name);
+		}
+		if (c == 5 && d->mac_note) {
+			fputs("<br><small>", f);
+			put_html(f, d->mac_note);
+			fputs("</small>", f);
+		}
 		fputs("</td>", f);
 	}
 	fprintf(f, "<td>%ld / %ld</td><td>", d->clear, d->total);
@@ -371,7 +416,8 @@ static int write_html(const struct report *r, FILE *f)
 		fprintf(f, "<p>No device sent mail in clear between %s and %s.</p>\n", r->since_iso,
 			r->until_iso);
 	} else {
-		fputs("<table>\n<tr><th>Address</th><th>Name</th><th>Vendor</th><th>MAC</th>"
+		fputs("<table>\n<tr><th>Address</th><th>Name</th><th>Kind</th><th>Why</th><th>Vendor</th>"
+		      "<th>MAC</th>"
 		      "<th>Clear / total</th><th>Servers</th><th>Last seen</th><th>Worst</th>"
 		      "<th>Findings</th></tr>\n", f);
 		for (size_t i = 0; i < r->ndev; i++)

@@ -150,7 +150,7 @@ SELECT i.*,
   CASE WHEN i.server_sessions > 0 THEN 'server of ' || i.server_sessions || ' session(s)' END AS s_srv,
   CASE WHEN i.helo_count >= 5 THEN i.helo_count || ' distinct HELO names' END AS s_helo,
   CASE WHEN NOT i.mac_is_router AND (upper(i.vendor) GLOB '*BROTHER*' OR upper(i.vendor) GLOB '*CANON*'
-        OR upper(i.vendor) GLOB '*XEROX*' OR upper(i.vendor) GLOB '*HEWLETT PACKARD*'
+        OR upper(i.vendor) GLOB '*XEROX*' OR (upper(i.vendor) GLOB '*HEWLETT PACKARD*' AND upper(i.vendor) NOT GLOB '*ENTERPRISE*')
         OR upper(i.vendor) GLOB 'HP INC*' OR upper(i.vendor) GLOB '*KYOCERA*'
         OR upper(i.vendor) GLOB '*RICOH*' OR upper(i.vendor) GLOB '*KONICA*'
         OR upper(i.vendor) GLOB '*LEXMARK*' OR upper(i.vendor) GLOB '*SEIKO EPSON*'
@@ -160,7 +160,7 @@ SELECT i.*,
         OR upper(i.name) GLOB 'KMBT*' OR upper(i.name) GLOB 'RNP*' OR upper(i.name) GLOB 'XRX*'
         OR upper(i.name) GLOB 'CANON*' OR upper(i.name) GLOB 'EPSON*' OR upper(i.name) GLOB 'KYOCERA*'
         OR upper(i.name) GLOB 'LEXMARK*' OR upper(i.name) GLOB '*PRINTER*'
-        OR upper(i.name) GLOB '*SCANNER*' OR upper(i.name) GLOB '*MFP*'
+        OR upper(i.name) GLOB '*SCANNER*' OR upper(i.name) GLOB '*MFP*' OR upper(i.name) GLOB '*COPIER*'
        THEN 'HELO ' || i.name END AS p_helo,
   CASE WHEN upper(i.dhcp_vendor_class) GLOB 'HEWLETT-PACKARD*' OR upper(i.dhcp_vendor_class) GLOB 'BROTHER*'
         OR upper(i.dhcp_vendor_class) GLOB 'CANON*' OR upper(i.dhcp_vendor_class) GLOB 'XEROX*'

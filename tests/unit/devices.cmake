@@ -3,3 +3,7 @@
 add_executable(test_dhcp ${CMAKE_SOURCE_DIR}/tests/unit/test_dhcp.c)
 target_link_libraries(test_dhcp PRIVATE mt_dhcp)
 add_test(NAME unit_dhcp COMMAND test_dhcp)
+
+add_executable(test_oui ${CMAKE_SOURCE_DIR}/tests/unit/test_oui.c)
+target_link_libraries(test_oui PRIVATE mt_db)
+add_test(NAME unit_oui COMMAND test_oui)

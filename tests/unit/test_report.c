@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <time.h>
 #include <unistd.h>
+#include "dhcp.h"
 #include "report.h"
 #include "store.h"
 
@@ -269,6 +270,127 @@ static void test_tlsrpt(void)
 		      "assert all(x[\"receiving-ip\"] == \"198.51.100.25\" for x in m[\"failure-details\"])"));
 }
 
+/* ---- device identity: kind guess with its reason, DHCP facts, router MAC ---- */
+
+static void mac_session(struct store *st, uint8_t host, uint16_t port, time_t t, const char *helo,
+			const uint8_t mac[6])
+{
+	struct session s;
+
+	base(&s, host, port, t, 25);
+	str(&s.helo, helo);
+	if (mac) {
+		memcpy(s.client_mac, mac, 6);
+		s.has_client_mac = true;
+	}
+	s.starttls_offered = 0;
+	s.mail_count = 1;
+	s.mail_in_clear = true;
+	s.transport = TRANSPORT_PLAIN;
+	session_add_finding(&s, FK_CLEARTEXT_MAIL, s.start_us, "MAIL FROM in clear");
+	put(st, &s);
+}
+
+static void build_devices_db(const char *p, time_t now)
+{
+	static const uint8_t brother[6] = { 0x00, 0x1b, 0xa9, 0x01, 0x02, 0x03 };
+	static const uint8_t winpc[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x08 };
+	static const uint8_t router[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+	struct dhcp_facts f = { .op = 1, .msg_type = DHCPREQUEST, .has_chaddr = true,
+				.has_requested_ip = true, .requested_ip = { 192, 0, 2, 8 } };
+	char err[512];
+	struct store *st = store_open(p, err, sizeof(err));
+	struct session s;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	/* .7 a Brother printer on the segment */
+	mac_session(st, 7, 7001, now - 600, "BRN001BA9010203", brother);
+	/* .8 a Windows PC named by DHCP (request, then the ACK from the server) */
+	memcpy(f.chaddr, winpc, 6);
+	snprintf(f.host_name, sizeof(f.host_name), "ACCT-07");
+	snprintf(f.vendor_class, sizeof(f.vendor_class), "MSFT 5.0");
+	snprintf(f.prl, sizeof(f.prl), "1,3,6,15,31,33,43,44,46,47,119,121,249,252");
+	CHECK(store_dhcp(st, &f, (uint64_t)(now - 900) * 1000000) == 0);
+	f = (struct dhcp_facts){ .op = 2, .msg_type = DHCPACK, .has_chaddr = true,
+				 .yiaddr = { 192, 0, 2, 8 } };
+	memcpy(f.chaddr, winpc, 6);
+	snprintf(f.vendor_class, sizeof(f.vendor_class), "server-side");
+	CHECK(store_dhcp(st, &f, (uint64_t)(now - 899) * 1000000) == 0);
+	f.has_chaddr = false;
+	CHECK(store_dhcp(st, &f, (uint64_t)(now - 899) * 1000000) == -1);
+	mac_session(st, 8, 8001, now - 500, "acct07.corp.example", winpc);
+	/* .9-.11 behind a router: one MAC for three addresses; .9 says it is a printer by HELO */
+	mac_session(st, 9, 9001, now - 400, "NPI8A3C2B", router);
+	mac_session(st, 10, 10001, now - 400, "host10.example", router);
+	mac_session(st, 11, 11001, now - 400, "host11.example", router);
+	/* .12 relays: it is also the server of a session */
+	mac_session(st, 12, 12001, now - 300, "relay.example", NULL);
+	base(&s, 13, 13001, now - 200, 25);
+	memcpy(s.server_ip.a, (uint8_t[]){ 192, 0, 2, 12 }, 4);
+	str(&s.helo, "client13.example");
+	s.transport = TRANSPORT_STARTTLS;
+	s.tls.state = TLS_COMPLETED;
+	put(st, &s);
+	store_close(st);
+}
+
+static void test_devices(void)
+{
+	char p[512], out[512], cmd[1200];
+	char *t;
+
+	path_in("dev.db", p, sizeof(p));
+	build_devices_db(p, time(NULL));
+	path_in("dev.json", out, sizeof(out));
+	CHECK(run_report("--db", p, "-f", "json", "-o", out, NULL) == 0);
+	CHECK(json_ok(out, "k = {x[\"address\"]: x for x in d[\"devices\"]}\n"
+		      "assert sorted(k) == [\"192.0.2.10\", \"192.0.2.11\", \"192.0.2.12\","
+		      " \"192.0.2.7\", \"192.0.2.8\", \"192.0.2.9\"], sorted(k)\n"
+		      "x = k[\"192.0.2.7\"]\n"
+		      "assert x[\"kind\"] == \"printer\", x\n"
+		      "assert x[\"kind_reason\"] == \"printer: vendor Brother industries, LTD.;"
+		      " HELO BRN001BA9010203\", x\n"
+		      "assert x[\"mac_is_router\"] is False and x[\"mac_note\"] is None\n"
+		      "x = k[\"192.0.2.8\"]\n"
+		      "assert x[\"kind_reason\"] == \"workstation: DHCP vendor class MSFT 5.0\", x\n"
+		      "assert x[\"dhcp_host_name\"] == \"ACCT-07\", x\n"
+		      "x = k[\"192.0.2.9\"]\n"
+		      "assert x[\"mac_is_router\"] is True and \"router\" in x[\"mac_note\"], x\n"
+		      "assert x[\"kind_reason\"] == \"printer: HELO NPI8A3C2B\", x\n"
+		      "assert k[\"192.0.2.10\"][\"kind\"] == \"unknown\"\n"
+		      "assert k[\"192.0.2.12\"][\"kind_reason\"] == \"server: server of 1 session(s)\""));
+	/* the views for sqlite3 users say the same */
+	snprintf(cmd, sizeof(cmd), "test \"$(sqlite3 '%s' \"SELECT group_concat(ip || '=' || kind"
+		 " || '/' || mac_is_router, ' ') FROM (SELECT * FROM device_report ORDER BY ip)\")\" ="
+		 " '192.0.2.10=unknown/1 192.0.2.11=unknown/1 192.0.2.12=server/0 192.0.2.13=unknown/0"
+		 " 192.0.2.7=printer/0 192.0.2.8=workstation/0 192.0.2.9=printer/1'", p);
+	CHECK(system(cmd) == 0);
+	snprintf(cmd, sizeof(cmd), "test \"$(sqlite3 '%s' \"SELECT ip || ' ' || host_name || ' ' ||"
+		 " vendor_class || ' ' || msg_type FROM dhcp_hosts\")\" ="
+		 " '192.0.2.8 ACCT-07 MSFT 5.0 DHCPACK'", p);
+	CHECK(system(cmd) == 0);
+	path_in("dev.txt", out, sizeof(out));
+	CHECK(run_report("--db", p, "-o", out, NULL) == 0);
+	t = slurp(out);
+	CHECK(strstr(t, "KIND") && strstr(t, "workstation: DHCP vendor class MSFT 5.0; DHCP name "
+					   "ACCT-07") != NULL);
+	free(t);
+	path_in("dev.csv", out, sizeof(out));
+	CHECK(run_report("--db", p, "-f", "csv", "-o", out, NULL) == 0);
+	t = slurp(out);
+	CHECK(strstr(t, ",kind,kind_reason,dhcp_host_name,mac_note\r\n") != NULL);
+	CHECK(strstr(t, ",printer,\"printer: vendor Brother industries, LTD.; HELO "
+		       "BRN001BA9010203\",,\r\n") != NULL);
+	free(t);
+	path_in("dev.html", out, sizeof(out));
+	CHECK(run_report("--db", p, "-f", "html", "-o", out, NULL) == 0);
+	t = slurp(out);
+	CHECK(strstr(t, "<td>printer</td><td>printer: HELO NPI8A3C2B</td>") != NULL);
+	free(t);
+}
+
 static void make_db(const char *p, const char *sql)
 {
 	sqlite3 *db;
@@ -320,6 +442,7 @@ int main(void)
 	test_json();
 	test_tlsrpt();
 	test_exit_codes();
+	test_devices();
 	if (failures == 0) {
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
