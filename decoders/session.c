@@ -14,6 +14,12 @@ void session_init(struct session *s)
 	s->tls.alert_dir = -1;
 }
 
+void session_move(struct session *dst, struct session *src)
+{
+	*dst = *src;
+	session_init(src);
+}
+
 static void free_str(char **p)
 {
 	free(*p);

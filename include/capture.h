@@ -73,6 +73,11 @@ int capture_fd(const struct capture *c);
 /* Make a blocked or future capture_next() return -1; safe to call from a signal handler. */
 void capture_breakloop(struct capture *c);
 
+/* Join the live capture c to the kernel's PACKET_FANOUT group `group` (Linux AF_PACKET), hashing
+ * by flow so both directions of a connection reach the same member. Every worker of one sensor
+ * opens its own capture and joins the same group. Returns 0, or -1 with a message in err. */
+int capture_fanout(struct capture *c, uint16_t group, char *err, size_t errcap);
+
 /* Close and free c (NULL is fine). */
 void capture_close(struct capture *c);
 

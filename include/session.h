@@ -108,6 +108,10 @@ void session_init(struct session *s);
 /* Free the heap strings of s (not s itself). */
 void session_free(struct session *s);
 
+/* Move src into dst (strings and findings change owner); src is left empty, as after
+ * session_init, so freeing it later frees nothing. */
+void session_move(struct session *dst, struct session *src);
+
 /* Replace *dst with an escaped, NUL-terminated copy of len wire bytes (SESSION_STR_MAX cap):
  * printable ASCII is kept, backslash and every other byte become \\ or \xNN. */
 void session_set_str(char **dst, const uint8_t *bytes, size_t len);

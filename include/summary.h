@@ -7,13 +7,14 @@
 #include "capture.h"
 #include "sensor.h"
 #include "store.h"
+#include "workers.h"
 
 /* One self-overwriting line on stderr: packets, flows, sessions, rate. */
-void print_progress(const struct sensor *sn, uint64_t started_us, uint64_t now_us);
+void print_progress(const struct sensor_totals *t, uint64_t started_us, uint64_t now_us);
 /* One stats line on stderr (--stats, SIGUSR1): counters, kernel drops for live captures. */
-void print_stats_line(const struct sensor *sn, const struct store *st, struct capture *cap);
+void print_stats_line(const struct sensor_totals *t, const struct store *st, struct workers *w);
 /* One screen at the end of a run, on stderr. */
-void print_summary(const struct sensor *sn, const struct store *st, const char *db,
+void print_summary(const struct sensor_totals *t, const struct store *st, const char *db,
 		   uint64_t elapsed_us, bool verbose);
 
 #endif

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#include <errno.h>
 #include "capture.h"
 
 enum { CAPTURE_ERR_MAX = PCAP_ERRBUF_SIZE + 512 };
@@ -295,4 +298,23 @@ void capture_close(struct capture *c)
 	close_handle(c);
 	free(c->bpf);
 	free(c);
+}
+
+int capture_fanout(struct capture *c, uint16_t group, char *err, size_t errcap)
+{
+	/* The kernel's flow hash is symmetric, so a connection's two directions share a member;
+	 * DEFRAG reassembles IP fragments before hashing (packet(7), PACKET_FANOUT). */
+	int arg = group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+	int fd = c && c->live ? pcap_fileno(c->pcap) : -1;
+
+	if (fd < 0) {
+		set_err(err, errcap, "--workers needs a live capture (-i)");
+		return -1;
+	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
+		set_err(err, errcap, "cannot join packet fanout group %u on '%s': %s; use --workers 1",
+			group, c->source, strerror(errno));
+		return -1;
+	}
+	return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "jsonout.h"
 #include "tls_names.h"
 
@@ -20,7 +21,10 @@ struct jsonout *jsonout_open(const char *path, const char *sensor_name, char *er
 		snprintf(err, errcap, "out of memory");
 		return NULL;
 	}
-	j->sensor = strdup(sensor_name ? sensor_name : "mailtap");
+	char host[256] = "mailtap";
+	if (!sensor_name && gethostname(host, sizeof(host) - 1) == 0)
+		host[sizeof(host) - 1] = '\0';
+	j->sensor = strdup(sensor_name ? sensor_name : host);
 	if (strcmp(path, "-") == 0) {
 		j->fp = stdout;
 	} else {

@@ -19,6 +19,7 @@
 #include "sensor.h"
 #include "store.h"
 #include "summary.h"
+#include "workers.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
@@ -32,6 +33,8 @@ struct options {
 	const char *user;
 	char *bpf;
 	int stats_s;
+	int workers;
+	const char *sensor_name;
 	int strip_threshold;
 	int downgrade_window_s;
 	int buffer_mib;
@@ -41,17 +44,21 @@ struct options {
 };
 
 /* Wiring shared with the session sink and the signal handlers. */
+#define WORKERS_MAX 64
+
 struct run {
 	struct store *store;
 	struct jsonout *json;
-	struct capture *cap;
+	struct capture *caps[WORKERS_MAX];
+	int ncaps;
+	struct workers *workers;
+	bool stopping;
 	uint64_t sink_errors;
 };
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reopen_requested;
 static volatile sig_atomic_t stats_requested;
-static struct capture *signal_capture;
 
 static void usage(FILE *fp)
 {
@@ -86,6 +93,8 @@ static void usage(FILE *fp)
 "Operation:\n"
 "      --memcap MIB       memory budget for flows, mail state and stream buffers (default 1024);\n"
 "                         when nearly spent, idle flows time out sooner, then the oldest go\n"
+"      --workers N        live capture: N workers in one PACKET_FANOUT group (default 1)\n"
+"      --sensor-name NAME the sensor's name in JSON lines (default: the host name)\n"
 "  -u, --user USER        drop root privileges to USER once the capture is open\n"
 "      --stats SECONDS    print a statistics line every SECONDS (live default 60)\n"
 "  -q, --quiet            no progress line and no summary\n"
@@ -167,7 +176,7 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP };
+enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP, OPT_WORKERS, OPT_SENSOR_NAME };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -183,6 +192,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "strip-threshold", required_argument, NULL, OPT_STRIP },
 		{ "memcap", required_argument, NULL, OPT_MEMCAP },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
 		{ "downgrade-window", required_argument, NULL, OPT_WINDOW },
 		{ "buffer", required_argument, NULL, 'B' },
 		{ "snaplen", required_argument, NULL, 's' },
@@ -196,6 +207,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	o->db = "mailtap.db";
 	o->stats_s = -1;
+	o->workers = 1;
 	o->strip_threshold = HISTORY_STRIP_THRESHOLD;
 	o->downgrade_window_s = HISTORY_DOWNGRADE_WINDOW_S;
 	o->sensor.dpi = true;
@@ -233,6 +245,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->sensor.memcap_mib = (uint32_t)mib;
 			break;
 		}
+		case OPT_WORKERS:
+			if (parse_int(optarg, 1, WORKERS_MAX, &o->workers))
+				return usage_error("--workers: '%s' is not a number of workers (1-%d)",
+						   optarg, WORKERS_MAX);
+			break;
+		case OPT_SENSOR_NAME: o->sensor_name = optarg; break;
 		case OPT_STRIP:
 			if (parse_int(optarg, 1, 1000000, &o->strip_threshold))
 				return usage_error("--strip-threshold: '%s' is not a number of sessions "
@@ -262,6 +280,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (!o->nfiles == !o->iface)
 		return usage_error("%s", o->iface ? "give either -r FILE or -i IFACE, not both"
 				   : "nothing to read: give -r FILE (a pcap) or -i IFACE (live)");
+	if (o->nfiles && o->workers > 1)
+		return usage_error("%s", "--workers applies to live capture (-i); files are read by "
+				   "one worker");
 	/* Implicit-TLS ports are SMTP ports too. */
 	for (int i = 0; i < 65536 / 8; i++)
 		o->sensor.smtp_ports.bits[i] |= o->sensor.tls_ports.bits[i];
@@ -280,8 +301,6 @@ static void on_signal(int sig)
 		stats_requested = 1;
 	} else {
 		stop_requested = 1;
-		if (signal_capture)
-			capture_breakloop(signal_capture);
 	}
 }
 
@@ -336,14 +355,6 @@ static void sink_session(void *ctx, struct session *s)
 		r->sink_errors++;
 }
 
-static uint64_t wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static uint64_t mono_us(void)
 {
 	struct timespec ts;
@@ -352,39 +363,34 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int run_capture(struct options *o, struct run *r, struct sensor *sn, uint64_t started)
+/* The writer loop (this thread): drain finished sessions into the store, flush, report. */
+static int run_writer(struct options *o, struct run *r, uint64_t started)
 {
-	struct capture_frame fr;
+	struct sensor_totals t;
 	uint64_t next_progress = mono_us() + 500000, last_flush = mono_us();
 	uint64_t next_stats = o->stats_s ? mono_us() + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
 	bool progress = !o->quiet && isatty(STDERR_FILENO) && o->nfiles;
-	int rc = 0, n;
+	bool more = true;
 
-	while (!stop_requested && (n = capture_next(r->cap, &fr)) != -1) {
-		if (n == 1) {
-			sensor_frame(sn, fr.dlt, fr.data, fr.caplen, fr.wirelen, fr.ts_us);
-		} else if (n == 0) {
-			sensor_tick(sn, wall_us());
-		} else {
-			fprintf(stderr, "mailtap: %s\n", capture_error(r->cap));
-			rc = EXIT_RUNTIME;
-			if (o->iface)
-				break;
-			continue;
+	while (more) {
+		if (stop_requested && !r->stopping) {
+			workers_stop(r->workers);
+			r->stopping = true;
 		}
-		if ((sensor_counters(sn)->packets & 1023) && n == 1)
-			continue;
+		more = workers_drain(r->workers, sink_session, r, 100);
 		uint64_t now = mono_us();
-		if (o->iface && now - last_flush >= STORE_FLUSH_INTERVAL_MS * 1000ULL) {
+		if (now - last_flush >= STORE_FLUSH_INTERVAL_MS * 1000ULL) {
 			store_flush(r->store);
 			last_flush = now;
 		}
+		if ((progress && now >= next_progress) || now >= next_stats || stats_requested)
+			workers_totals(r->workers, &t);
 		if (progress && now >= next_progress) {
-			print_progress(sn, started, now);
+			print_progress(&t, started, now);
 			next_progress = now + 500000;
 		}
 		if (now >= next_stats || stats_requested) {
-			print_stats_line(sn, r->store, r->cap);
+			print_stats_line(&t, r->store, r->workers);
 			stats_requested = 0;
 			next_stats = o->stats_s ? now + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
 		}
@@ -396,7 +402,36 @@ static int run_capture(struct options *o, struct run *r, struct sensor *sn, uint
 	}
 	if (progress)
 		fputs("\r\033[K", stderr);
-	return rc;
+	return 0;
+}
+
+/* Open the input: the files, or one live capture per worker joined in a fanout group. */
+static int open_captures(struct options *o, struct run *r, char *err, size_t errcap)
+{
+	if (o->nfiles) {
+		r->caps[0] = capture_open_offline(o->files, o->nfiles, o->bpf, err, errcap);
+		r->ncaps = r->caps[0] ? 1 : 0;
+		return r->caps[0] ? 0 : -1;
+	}
+	struct capture_live_opts lo = { .snaplen = o->snaplen, .buffer_mib = o->buffer_mib,
+					.promisc = 1, .immediate = 0 };
+	uint16_t group = (uint16_t)(getpid() & 0xffff);
+	for (int i = 0; i < o->workers; i++) {
+		r->caps[i] = capture_open_live(o->iface, o->bpf, &lo, err, errcap);
+		if (!r->caps[i])
+			return -1;
+		r->ncaps = i + 1;
+		if (o->workers > 1 && capture_fanout(r->caps[i], group, err, errcap))
+			return -1;
+	}
+	return 0;
+}
+
+static void close_captures(struct run *r)
+{
+	for (int i = 0; i < r->ncaps; i++)
+		capture_close(r->caps[i]);
+	r->ncaps = 0;
 }
 
 static int sensor_main(int argc, char **argv)
@@ -410,65 +445,64 @@ static int sensor_main(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	if ((rc = parse_options(argc, argv, &o)))
 		return rc;
-	if (o.nfiles) {
-		r.cap = capture_open_offline(o.files, o.nfiles, o.bpf, err, sizeof(err));
-	} else {
-		struct capture_live_opts lo = { .snaplen = o.snaplen, .buffer_mib = o.buffer_mib,
-						.promisc = 1, .immediate = 0 };
-		r.cap = capture_open_live(o.iface, o.bpf, &lo, err, sizeof(err));
-	}
-	if (!r.cap) {
+	if (open_captures(&o, &r, err, sizeof(err))) {
 		fprintf(stderr, "mailtap: %s\n", err);
+		close_captures(&r);
 		return EXIT_RUNTIME;
 	}
+	/* Cleartext credentials may sit in memory: never dump core. */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	prctl(PR_SET_DUMPABLE, 0);
 	if (o.user && drop_privileges(o.user)) {
-		capture_close(r.cap);
+		close_captures(&r);
 		return EXIT_RUNTIME;
 	}
 	r.store = store_open(o.db, err, sizeof(err));
 	if (!r.store) {
 		fprintf(stderr, "mailtap: %s\n", err);
-		capture_close(r.cap);
+		close_captures(&r);
 		return EXIT_RUNTIME;
 	}
 	if (err[0])
 		fprintf(stderr, "mailtap: warning: %s\n", err);	/* e.g. a corrupt file moved aside */
 	store_configure_history(r.store, (unsigned)o.strip_threshold, (unsigned)o.downgrade_window_s);
-	if (o.json && !(r.json = jsonout_open(o.json, NULL, err, sizeof(err)))) {
+	if (o.json && !(r.json = jsonout_open(o.json, o.sensor_name, err, sizeof(err)))) {
 		fprintf(stderr, "mailtap: %s\n", err);
 		store_close(r.store);
-		capture_close(r.cap);
+		close_captures(&r);
 		return EXIT_RUNTIME;
 	}
-	struct sensor *sn = sensor_new(&o.sensor, sink_session, &r, err, sizeof(err));
-	if (!sn) {
+	r.workers = workers_start(r.caps, (unsigned)r.ncaps, &o.sensor, err, sizeof(err));
+	if (!r.workers) {
 		fprintf(stderr, "mailtap: %s\n", err);
+		jsonout_close(r.json);
+		store_close(r.store);
+		close_captures(&r);
 		return EXIT_RUNTIME;
 	}
-	signal_capture = r.cap;
 	install_signals();
 	uint64_t started = mono_us();
-	rc = run_capture(&o, &r, sn, started);
-	sensor_finish(sn);
+	rc = run_writer(&o, &r, started);
 	if (store_flush(r.store))
 		rc = EXIT_RUNTIME;
-	if (capture_file_errors(r.cap))
+	if (o.nfiles && capture_file_errors(r.caps[0]))
 		rc = EXIT_RUNTIME;
+	if (workers_errors(r.workers))
+		rc = EXIT_RUNTIME;
+	struct sensor_totals t;
+	workers_totals(r.workers, &t);
 	if (!o.quiet)
-		print_summary(sn, r.store, o.db, mono_us() - started, o.verbose);
+		print_summary(&t, r.store, o.db, mono_us() - started, o.verbose);
 	if (r.sink_errors || store_stats(r.store)->write_errors) {
 		fprintf(stderr, "mailtap: %llu sessions could not be written to %s; check free disk "
 			"space and permissions\n",
 			(unsigned long long)(r.sink_errors + store_stats(r.store)->write_errors), o.db);
 		rc = EXIT_RUNTIME;
 	}
-	signal_capture = NULL;
-	sensor_free(sn);
+	workers_free(r.workers);
 	jsonout_close(r.json);
 	store_close(r.store);
-	capture_close(r.cap);
+	close_captures(&r);
 	free(o.files);
 	free(o.bpf);
 	return rc;

@@ -8,10 +8,10 @@ static double rate(uint64_t n, uint64_t us)
 	return us ? (double)n * 1e6 / (double)us : 0.0;
 }
 
-void print_progress(const struct sensor *sn, uint64_t started_us, uint64_t now_us)
+void print_progress(const struct sensor_totals *t, uint64_t started_us, uint64_t now_us)
 {
-	const struct sensor_counters *c = sensor_counters(sn);
-	const struct flow_table_stats *f = sensor_flow_stats(sn);
+	const struct sensor_counters *c = &t->c;
+	const struct flow_table_stats *f = &t->f;
 	uint64_t us = now_us - started_us;
 
 	fprintf(stderr, "\r\033[K%llu packets, %.1f MB, %llu flows (%llu open), %llu mail sessions, "
@@ -28,13 +28,13 @@ static long peak_rss_kib(void)
 	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_maxrss;
 }
 
-void print_stats_line(const struct sensor *sn, const struct store *st, struct capture *cap)
+void print_stats_line(const struct sensor_totals *t, const struct store *st, struct workers *w)
 {
-	const struct sensor_counters *c = sensor_counters(sn);
-	const struct flow_table_stats *f = sensor_flow_stats(sn);
+	const struct sensor_counters *c = &t->c;
+	const struct flow_table_stats *f = &t->f;
 	const struct store_stats *ss = store_stats(st);
 	uint64_t recv = 0, drop = 0, ifdrop = 0;
-	int live = capture_stats(cap, &recv, &drop, &ifdrop) == 0;
+	int live = workers_capture_stats(w, &recv, &drop, &ifdrop) == 0;
 
 	fprintf(stderr, "mailtap: stats packets=%llu bytes=%llu flows=%llu evicted=%llu "
 		"sessions=%llu findings_written=%llu write_errors=%llu peak_rss_kib=%ld",
@@ -55,12 +55,12 @@ static void line(const char *label, uint64_t v)
 		fprintf(stderr, "  %-34s %llu\n", label, (unsigned long long)v);
 }
 
-void print_summary(const struct sensor *sn, const struct store *st, const char *db,
+void print_summary(const struct sensor_totals *t, const struct store *st, const char *db,
 		   uint64_t elapsed_us, bool verbose)
 {
-	const struct sensor_counters *c = sensor_counters(sn);
-	const struct flow_table_stats *f = sensor_flow_stats(sn);
-	const struct reasm_stats *r = sensor_reasm_stats(sn);
+	const struct sensor_counters *c = &t->c;
+	const struct flow_table_stats *f = &t->f;
+	const struct reasm_stats *r = &t->r;
 	const struct store_stats *ss = store_stats(st);
 	uint64_t findings = 0;
 

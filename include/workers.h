@@ -1,0 +1,45 @@
+/* workers.h — capture workers (one sensor each) feeding finished sessions to one writer. */
+#ifndef MAILTAP_WORKERS_H
+#define MAILTAP_WORKERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "capture.h"
+#include "sensor.h"
+
+/* Counters of all workers added up (a consistent snapshot per worker). */
+struct sensor_totals {
+	struct sensor_counters c;
+	struct flow_table_stats f;
+	struct reasm_stats r;
+	unsigned workers;
+};
+
+struct workers;
+
+/* Start one worker thread per capture (captures[i] belongs to worker i from now on), each with
+ * its own sensor of options o. Finished sessions queue up for workers_drain(). NULL + message. */
+struct workers *workers_start(struct capture **captures, unsigned n, const struct sensor_opts *o,
+			      char *err, size_t errcap);
+
+/* Hand queued sessions to sink (on the calling thread, the single writer), waiting up to
+ * wait_ms for the first. Returns false once every worker has finished and the queue is empty. */
+bool workers_drain(struct workers *w, session_sink_fn sink, void *ctx, unsigned wait_ms);
+
+/* Ask every worker to stop soon (end of input is simulated; open flows are finished). Safe from a
+ * signal handler. */
+void workers_stop(struct workers *w);
+
+/* Add up the latest counters of every worker. */
+void workers_totals(struct workers *w, struct sensor_totals *t);
+
+/* Live captures: kernel receive/drop counters added up. Returns 0, or -1 when not live. */
+int workers_capture_stats(struct workers *w, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop);
+
+/* Errors a worker met (capture errors on a live interface end that worker). */
+unsigned workers_errors(const struct workers *w);
+
+/* Join all threads (after workers_drain returned false), free sensors and captures. */
+void workers_free(struct workers *w);
+
+#endif

@@ -1,0 +1,267 @@
+/* workers.c — capture workers (one sensor and flow table each) feeding one writer through a queue. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "workers.h"
+
+/* Finished sessions waiting for the writer; a full queue makes workers wait (counted). */
+#define QUEUE_MAX 4096
+
+struct qnode {
+	struct qnode *next;
+	struct session s;
+};
+
+struct worker {
+	pthread_t th;
+	struct workers *w;
+	struct capture *cap;
+	struct sensor *sn;
+	pthread_mutex_t mu;		/* guards snap */
+	struct sensor_totals snap;
+	unsigned errors;
+	char err[512];
+};
+
+struct workers {
+	pthread_mutex_t mu;		/* guards the queue and `running` */
+	pthread_cond_t nonempty, nonfull;
+	struct qnode *head, *tail;
+	unsigned len;
+	unsigned running;
+	uint64_t queue_waits;
+	unsigned n;
+	volatile sig_atomic_t stop;
+	struct worker wk[];
+};
+
+static void publish(struct worker *k)
+{
+	pthread_mutex_lock(&k->mu);
+	k->snap.c = *sensor_counters(k->sn);
+	k->snap.f = *sensor_flow_stats(k->sn);
+	k->snap.r = *sensor_reasm_stats(k->sn);
+	pthread_mutex_unlock(&k->mu);
+}
+
+/* Sensor sink on a worker thread: move the session into the queue. */
+static void enqueue(void *ctx, struct session *s)
+{
+	struct worker *k = ctx;
+	struct workers *w = k->w;
+	struct qnode *q = malloc(sizeof(*q));
+
+	if (!q)
+		return;		/* resource pressure: the session is lost (counted by the store) */
+	session_move(&q->s, s);
+	q->next = NULL;
+	pthread_mutex_lock(&w->mu);
+	while (w->len >= QUEUE_MAX) {
+		w->queue_waits++;
+		pthread_cond_wait(&w->nonfull, &w->mu);
+	}
+	if (w->tail)
+		w->tail->next = q;
+	else
+		w->head = q;
+	w->tail = q;
+	w->len++;
+	pthread_cond_signal(&w->nonempty);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *k = arg;
+	struct workers *w = k->w;
+	struct capture_frame fr;
+	sigset_t all;
+	int n;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main thread's */
+	while (!w->stop && (n = capture_next(k->cap, &fr)) != -1) {
+		if (n == 1) {
+			sensor_frame(k->sn, fr.dlt, fr.data, fr.caplen, fr.wirelen, fr.ts_us);
+			if ((sensor_counters(k->sn)->packets & 4095) == 0)
+				publish(k);
+			continue;
+		}
+		if (n == 0) {
+			sensor_tick(k->sn, wall_us());	/* a quiet link still expires flows */
+		} else {
+			k->errors++;
+			snprintf(k->err, sizeof(k->err), "%s", capture_error(k->cap));
+			fprintf(stderr, "mailtap: %s\n", k->err);
+			if (capture_fd(k->cap) >= 0)
+				break;		/* a live interface failed: this worker ends */
+		}
+		publish(k);
+	}
+	sensor_finish(k->sn);
+	publish(k);
+	pthread_mutex_lock(&w->mu);
+	w->running--;
+	pthread_cond_broadcast(&w->nonempty);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+struct workers *workers_start(struct capture **captures, unsigned n, const struct sensor_opts *o,
+			      char *err, size_t errcap)
+{
+	struct workers *w = calloc(1, sizeof(*w) + n * sizeof(struct worker));
+	struct sensor_opts per = *o;
+
+	if (!w) {
+		snprintf(err, errcap, "out of memory starting %u workers", n);
+		return NULL;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->nonempty, NULL);
+	pthread_cond_init(&w->nonfull, NULL);
+	if (n > 1 && per.memcap_mib)
+		per.memcap_mib = per.memcap_mib / n > 16 ? per.memcap_mib / n : 16;
+	for (unsigned i = 0; i < n; i++) {
+		struct worker *k = &w->wk[i];
+		k->w = w;
+		k->cap = captures[i];
+		pthread_mutex_init(&k->mu, NULL);
+		k->sn = sensor_new(&per, enqueue, k, err, errcap);
+		if (!k->sn) {
+			w->n = i;
+			w->running = 0;
+			workers_free(w);
+			return NULL;
+		}
+		w->n = i + 1;
+	}
+	w->running = n;
+	for (unsigned i = 0; i < n; i++) {
+		if (pthread_create(&w->wk[i].th, NULL, worker_main, &w->wk[i]) != 0) {
+			snprintf(err, errcap, "cannot start worker thread %u", i);
+			abort();	/* broken invariant: threads are a basic resource here */
+		}
+	}
+	return w;
+}
+
+bool workers_drain(struct workers *w, session_sink_fn sink, void *ctx, unsigned wait_ms)
+{
+	struct qnode *batch;
+	bool more;
+
+	pthread_mutex_lock(&w->mu);
+	if (!w->head && w->running) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)wait_ms * 1000000;
+		until.tv_sec += until.tv_nsec / 1000000000;
+		until.tv_nsec %= 1000000000;
+		pthread_cond_timedwait(&w->nonempty, &w->mu, &until);
+	}
+	batch = w->head;
+	w->head = w->tail = NULL;
+	w->len = 0;
+	more = w->running > 0;
+	pthread_cond_broadcast(&w->nonfull);
+	pthread_mutex_unlock(&w->mu);
+	while (batch) {
+		struct qnode *q = batch;
+		batch = q->next;
+		sink(ctx, &q->s);
+		session_free(&q->s);
+		free(q);
+	}
+	return more;
+}
+
+void workers_stop(struct workers *w)
+{
+	w->stop = 1;
+	for (unsigned i = 0; i < w->n; i++)
+		capture_breakloop(w->wk[i].cap);
+}
+
+static void add_counters(uint64_t *dst, const uint64_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
+void workers_totals(struct workers *w, struct sensor_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < w->n; i++) {
+		struct worker *k = &w->wk[i];
+		pthread_mutex_lock(&k->mu);
+		/* Every field of these structs is a uint64_t counter. */
+		add_counters((uint64_t *)&t->c, (const uint64_t *)&k->snap.c,
+			     sizeof(t->c) / sizeof(uint64_t));
+		add_counters((uint64_t *)&t->f, (const uint64_t *)&k->snap.f,
+			     sizeof(t->f) / sizeof(uint64_t));
+		add_counters((uint64_t *)&t->r, (const uint64_t *)&k->snap.r,
+			     sizeof(t->r) / sizeof(uint64_t));
+		pthread_mutex_unlock(&k->mu);
+	}
+	t->workers = w->n;
+}
+
+int workers_capture_stats(struct workers *w, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
+{
+	int rc = -1;
+
+	*recv = *drop = *ifdrop = 0;
+	for (unsigned i = 0; i < w->n; i++) {
+		uint64_t r, d, f;
+		if (capture_stats(w->wk[i].cap, &r, &d, &f) == 0) {
+			*recv += r;
+			*drop += d;
+			*ifdrop += f;
+			rc = 0;
+		}
+	}
+	return rc;
+}
+
+unsigned workers_errors(const struct workers *w)
+{
+	unsigned e = 0;
+
+	for (unsigned i = 0; i < w->n; i++)
+		e += w->wk[i].errors;
+	return e;
+}
+
+void workers_free(struct workers *w)
+{
+	if (!w)
+		return;
+	for (unsigned i = 0; i < w->n; i++) {
+		if (w->wk[i].th)
+			pthread_join(w->wk[i].th, NULL);
+		sensor_free(w->wk[i].sn);
+		pthread_mutex_destroy(&w->wk[i].mu);
+	}
+	while (w->head) {
+		struct qnode *q = w->head;
+		w->head = q->next;
+		session_free(&q->s);
+		free(q);
+	}
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->nonempty);
+	pthread_cond_destroy(&w->nonfull);
+	free(w);
+}
