@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev li
       ieee-data)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(postfix swaks libnet-ssleay-perl tcpdump openssl sasl2-bin libsasl2-modules iproute2
-	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc)
+	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc chromium)
 fi
 
 missing=()

@@ -1,9 +1,12 @@
 /* test_report.c — `mailtap report`: which devices are listed, escaping per format, exit codes. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "dhcp.h"
@@ -425,14 +428,27 @@ static void test_exit_codes(void)
 	CHECK(run_report("--db", dbpath, "-o", out, NULL) == 0 && access(out, F_OK) == 0);
 }
 
-int main(void)
+/* With an argument, the databases and reports are written into that directory and kept (the
+ * HTML render test of tests/report/ uses them); without, into a temporary one removed on success. */
+int main(int argc, char **argv)
 {
 	time_t now = time(NULL);
+	bool keep = argc > 1;
 
-	snprintf(dir, sizeof(dir), "/tmp/mailtap-test-report-XXXXXX");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
+	if (keep) {
+		snprintf(dir, sizeof(dir), "%s", argv[1]);
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			perror(dir);
+			return 1;
+		}
+		unlink(path_in("r.db", dbpath, sizeof(dbpath)));
+		unlink(path_in("dev.db", dbpath, sizeof(dbpath)));
+	} else {
+		snprintf(dir, sizeof(dir), "/tmp/mailtap-test-report-XXXXXX");
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			return 1;
+		}
 	}
 	path_in("r.db", dbpath, sizeof(dbpath));
 	build_db(now);
@@ -443,7 +459,7 @@ int main(void)
 	test_tlsrpt();
 	test_exit_codes();
 	test_devices();
-	if (failures == 0) {
+	if (failures == 0 && !keep) {
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)
