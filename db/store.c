@@ -5,11 +5,13 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <time.h>
+#include <unistd.h>
 #include "dhcp.h"
 #include "history.h"
 #include "oui.h"
 #include "schema_sql.h"
 #include "store.h"
+#include "store_int.h"
 #include "tls_names.h"
 
 /* PRAGMA application_id of a mailtap database: 'mtap'. */
@@ -156,7 +158,26 @@ static enum probe probe_file(sqlite3 *db, int64_t *version)
 	return PROBE_OK;
 }
 
-/* Rename path (and its -wal/-shm companions) to path.corrupt-<UTC timestamp>. */
+/* Move path to the first free name dst = path.corrupt-<stamp>[-N]; never replaces an earlier one
+ * (two corrupt files within one second). link() claims the name atomically; where hard links are
+ * not supported, a name that does not exist yet is renamed to. */
+static int claim_aside(const char *path, const char *stamp, char *dst, size_t cap)
+{
+	for (int n = 0; n < 100; n++) {
+		if (n == 0)
+			snprintf(dst, cap, "%s.corrupt-%s", path, stamp);
+		else
+			snprintf(dst, cap, "%s.corrupt-%s-%d", path, stamp, n);
+		if (link(path, dst) == 0)
+			return unlink(path);
+		if (errno == EEXIST || access(dst, F_OK) == 0)
+			continue;
+		return rename(path, dst);
+	}
+	return -1;
+}
+
+/* Move path (and its -wal/-shm companions) aside to path.corrupt-<UTC timestamp>[-N]. */
 static int move_aside(const char *path, char *dst, size_t cap)
 {
 	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
@@ -166,8 +187,7 @@ static int move_aside(const char *path, char *dst, size_t cap)
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(dst, cap, "%s.corrupt-%s", path, stamp);
-	if (rename(path, dst) != 0)
+	if (claim_aside(path, stamp, dst, cap) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		snprintf(from, sizeof(from), "%s%s", path, sfx[i]);
@@ -253,8 +273,10 @@ static int setup_schema(sqlite3 *db, const char *path, char *err, size_t errcap)
 
 	snprintf(ids, sizeof(ids), "PRAGMA application_id = %d; PRAGMA user_version = %d; COMMIT;",
 		 STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
-	if (exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		 " PRAGMA foreign_keys = ON; BEGIN IMMEDIATE;", path, err, errcap) != 0)
+	/* auto_vacuum takes effect only on a new file (before its first table): retention can then
+	 * give pages back with incremental_vacuum. */
+	if (exec(db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
+		 " PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE;", path, err, errcap) != 0)
 		return -1;
 	if (exec(db, schema_sql, path, err, errcap) != 0 || exec(db, ids, path, err, errcap) != 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -693,4 +715,9 @@ void store_close(struct store *st)
 	sqlite3_close(st->db);
 	oui_free(st->oui);
 	free(st);
+}
+
+sqlite3 *store_sqlite(struct store *st)
+{
+	return st->db;
 }

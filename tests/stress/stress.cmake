@@ -19,3 +19,21 @@ add_test(NAME stress_durability
          COMMAND bash ${MT_STRESS_DIR}/durability.sh $<TARGET_FILE:mailtap> $<TARGET_FILE:floodgen>
                  ${MT_STRESS_WORK}/durability)
 set_tests_properties(stress_durability PROPERTIES TIMEOUT 240 RUN_SERIAL TRUE)
+
+# Full disk (tmpfs, root): write errors counted, mailtap keeps reading stdin, writes resume.
+add_test(NAME stress_fulldisk
+         COMMAND bash ${MT_STRESS_DIR}/fulldisk.sh $<TARGET_FILE:mailtap> $<TARGET_FILE:floodgen>
+                 ${MT_STRESS_WORK}/fulldisk)
+set_tests_properties(stress_fulldisk PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+
+# A reader holding a transaction open does not stall the sensor.
+add_test(NAME stress_reader_lock
+         COMMAND bash ${MT_STRESS_DIR}/reader_lock.sh $<TARGET_FILE:mailtap> $<TARGET_FILE:floodgen>
+                 ${MT_STRESS_WORK}/reader_lock)
+set_tests_properties(stress_reader_lock PROPERTIES TIMEOUT 180)
+
+# Newer schema and foreign SQLite files refused (exit 1, untouched); corrupt files moved aside.
+add_test(NAME stress_cli_refusal
+         COMMAND bash ${MT_STRESS_DIR}/cli_refusal.sh $<TARGET_FILE:mailtap> $<TARGET_FILE:pcapgen>
+                 ${MT_STRESS_WORK}/cli_refusal)
+set_tests_properties(stress_cli_refusal PROPERTIES TIMEOUT 60)
