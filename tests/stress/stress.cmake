@@ -37,3 +37,15 @@ add_test(NAME stress_cli_refusal
          COMMAND bash ${MT_STRESS_DIR}/cli_refusal.sh $<TARGET_FILE:mailtap> $<TARGET_FILE:pcapgen>
                  ${MT_STRESS_WORK}/cli_refusal)
 set_tests_properties(stress_cli_refusal PROPERTIES TIMEOUT 60)
+
+# Hostile wire strings stored escaped and harmless in every report format.
+add_test(NAME stress_hostile_strings
+         COMMAND bash ${MT_STRESS_DIR}/hostile_strings.sh $<TARGET_FILE:mailtap> $<TARGET_FILE:pcapgen>
+                 ${MT_STRESS_WORK}/hostile_strings)
+set_tests_properties(stress_hostile_strings PROPERTIES TIMEOUT 60)
+
+# AUTH PLAIN/LOGIN/XOAUTH2 secrets and their base64 nowhere: database, -wal, JSON, output, reports.
+add_test(NAME stress_secrets
+         COMMAND bash ${MT_STRESS_DIR}/secrets.sh $<TARGET_FILE:mailtap> $<TARGET_FILE:pcapgen>
+                 ${MT_STRESS_WORK}/secrets)
+set_tests_properties(stress_secrets PROPERTIES TIMEOUT 60)

@@ -1,0 +1,89 @@
+#!/bin/bash
+# secrets.sh — AUTH PLAIN (initial response and after 334), AUTH LOGIN and AUTH XOAUTH2 in clear:
+# neither the password or token nor any base64 form of it appears in the database, its -wal, the
+# --json output, mailtap's stdout/stderr, or any report format.
+# Usage: secrets.sh MAILTAP PCAPGEN WORKDIR
+set -uo pipefail
+NAME=stress_secrets
+. "$(dirname "$0")/lib.sh"
+[ $# -eq 3 ] || { echo "usage: $0 MAILTAP PCAPGEN WORKDIR" >&2; exit 2; }
+mailtap=$1 pcapgen=$2 work=$3
+need_exe "$mailtap" "$pcapgen"
+fresh_dir "$work"
+
+user=scanner@example.test pass='Tr0ub4dor&3-horse' token=ya29.A0ARrdaM-secret-bearer-token-0123456789
+b64() { printf '%b' "$1" | base64 -w0; }
+plain=$(b64 "\\0$user\\0$pass")
+user64=$(b64 "$user")
+pass64=$(b64 "$pass")
+xoauth=$(b64 "user=$user\\x01auth=Bearer $token\\x01\\x01")
+secrets=("$pass" "$token" "$plain" "${plain%%=*}" "$pass64" "${pass64%%=*}" "$xoauth" "${xoauth%%=*}"
+	"${xoauth:8:40}" "${plain:4:16}")
+
+hello() {	# session header: greeting and an EHLO reply offering AUTH (no STARTTLS)
+	printf 'session 192.0.2.%d:%d 198.51.100.25:25\nsyn\n' "$1" "$((40000 + $1))"
+	printf 'S: 220 mx.example.test ESMTP\\r\\n\nC: EHLO printer.example.test\\r\\n\n'
+	printf 'S: 250-mx.example.test\\r\\n\nS+: 250 AUTH PLAIN LOGIN XOAUTH2\\r\\n\n'
+}
+mailtail() {
+	printf 'C: MAIL FROM:<%s>\\r\\n\nS: 250 2.1.0 Ok\\r\\n\n' "$user"
+	printf 'C: QUIT\\r\\n\nS: 221 2.0.0 Bye\\r\\n\nfin\n'
+}
+{
+	hello 11; printf 'C: AUTH PLAIN %s\\r\\n\nS: 235 2.7.0 Authentication successful\\r\\n\n' "$plain"; mailtail
+	hello 12; printf 'C: AUTH PLAIN\\r\\n\nS: 334 \\r\\n\nC: %s\\r\\n\nS: 235 2.7.0 Ok\\r\\n\n' "$plain"; mailtail
+	hello 13
+	printf 'C: AUTH LOGIN\\r\\n\nS: 334 VXNlcm5hbWU6\\r\\n\nC: %s\\r\\n\n' "$user64"
+	printf 'S: 334 UGFzc3dvcmQ6\\r\\n\nC: %s\\r\\n\nS: 235 2.7.0 Ok\\r\\n\n' "$pass64"; mailtail
+	hello 14; printf 'C: AUTH XOAUTH2 %s\\r\\n\nS: 235 2.7.0 Accepted\\r\\n\n' "$xoauth"; mailtail
+	# A failed attempt whose secret is echoed nowhere either (535), then LOGIN with the password inline.
+	hello 15; printf 'C: AUTH LOGIN %s\\r\\n\nS: 334 UGFzc3dvcmQ6\\r\\n\nC: %s\\r\\n\nS: 535 5.7.8 Error\\r\\n\n' "$user64" "$pass64"; mailtail
+} >"$work/input.txt"
+"$pcapgen" -o "$work/input.pcap" "$work/input.txt" || fail "pcapgen failed"
+# The test must be able to fail: every secret form is really on the wire.
+for s in "$plain" "$pass64" "$xoauth"; do
+	grep -aqF -- "$s" "$work/input.pcap" || fail "'$s' is not in the capture: nothing would be checked"
+done
+
+db=$work/s.db
+# A reader holds a snapshot open during the AUTH run, so the -wal keeps every page the sensor
+# wrote (no checkpoint past the reader, no deletion at close) and can be searched too.
+here=$(cd "$(dirname "$0")" && pwd)
+"$pcapgen" -o "$work/first.pcap" "$here/../pcap/plain_no_starttls/input.txt" || fail "pcapgen failed"
+"$mailtap" -q -r "$work/first.pcap" -d "$db" || fail "cannot create the database"
+mkfifo "$work/sql"
+sqlite3 -batch "$db" <"$work/sql" >"$work/reader.txt" 2>&1 &
+spid=$!
+exec 4>"$work/sql"
+trap 'exec 4>&- 2>/dev/null; kill $spid 2>/dev/null' EXIT
+echo "BEGIN; SELECT count(*) FROM sessions;" >&4
+for _ in $(seq 50); do [ -s "$work/reader.txt" ] && break; sleep 0.1; done
+"$mailtap" -v -r "$work/input.pcap" -d "$db" --json "$work/out.jsonl" >"$work/sensor.stdout" 2>"$work/sensor.stderr" \
+	|| fail "mailtap failed: $(tail -n 3 "$work/sensor.stderr")"
+[ -s "$db-wal" ] || fail "no -wal file to search"
+cp "$db-wal" "$work/kept.db-wal"
+"$mailtap" -q -r "$work/input.pcap" -d "$work/s2.db" --json - >"$work/json.stdout" 2>"$work/json.stderr" \
+	|| fail "mailtap --json - failed"
+[ "$(count "$db" "SELECT count(*) FROM sessions WHERE auth_mechanism IS NOT NULL")" = 5 ] \
+	|| fail "AUTH was not recorded in all 5 sessions: nothing was checked"
+[ "$(count "$db" "SELECT count(*) FROM findings WHERE kind = 'cleartext_auth'")" -ge 4 ] \
+	|| fail "cleartext_auth not raised for the AUTH sessions"
+for f in text csv json html tlsrpt; do
+	"$mailtap" report --db "$db" --since 2000-01-01 --until 2100-01-01 --format $f -o "$work/report.$f" \
+		>"$work/report.$f.stdout" 2>"$work/report.$f.stderr" || fail "report $f failed"
+done
+sqlite3 "$db" .dump >"$work/dump.sql"
+
+found=0
+for s in "${secrets[@]}"; do
+	for file in "$work"/s.db* "$work"/s2.db* "$work/kept.db-wal" "$work"/*.jsonl "$work"/*.stdout "$work"/*.stderr \
+		"$work"/report.* "$work/dump.sql"; do
+		[ -f "$file" ] || continue
+		if grep -aqF -- "$s" "$file"; then
+			echo "$NAME: secret form '${s:0:6}...' found in $(basename "$file")" >&2
+			found=1
+		fi
+	done
+done
+[ $found = 0 ] || fail "a secret was stored or printed"
+note "ok: ${#secrets[@]} secret forms absent from $(ls "$work" | grep -vc 'input') files"
