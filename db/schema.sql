@@ -286,3 +286,23 @@ CREATE TABLE IF NOT EXISTS tls_failures (
 	session_id  INTEGER,
 	PRIMARY KEY (client_ip, server_ip)
 ) WITHOUT ROWID;
+
+-- Sensor health, one row every --stats seconds (live capture): is the sensor keeping up?
+CREATE TABLE IF NOT EXISTS capture_stats (
+	id               INTEGER PRIMARY KEY,
+	ts               TEXT NOT NULL,		-- wall clock, ISO-8601 UTC
+	sensor           TEXT,
+	packets          INTEGER NOT NULL,	-- since start, all workers
+	bytes            INTEGER NOT NULL,
+	kernel_received  INTEGER,		-- pcap_stats, live capture only
+	kernel_dropped   INTEGER,		-- dropped by the kernel buffer (too slow)
+	interface_dropped INTEGER,		-- dropped by the interface or driver
+	drop_percent     REAL,			-- kernel drops in this interval, % of received
+	flows            INTEGER,		-- open now
+	flows_evicted    INTEGER,
+	mail_sessions    INTEGER,
+	findings_written INTEGER,
+	write_errors     INTEGER,
+	db_write_ms      REAL,			-- last batch commit, wall milliseconds
+	rss_kib          INTEGER		-- peak resident memory
+);

@@ -14,6 +14,10 @@ int jsonout_session(struct jsonout *j, const struct session *s);
 int jsonout_reopen(struct jsonout *j);
 void jsonout_close(struct jsonout *j);
 
+/* Community ID v1 (seed 0) of a TCP session: "1:" + base64(SHA-1 of the ordered 5-tuple), the
+ * flow key that Zeek, Suricata and Elastic share. out must hold 40 bytes. */
+const char *community_id(const struct session *s, char *out, size_t cap);
+
 /* Append s as a JSON string literal (quotes included) to out (cap bytes); returns length. */
 size_t json_quote(char *out, size_t cap, const char *s);
 

@@ -159,4 +159,18 @@
 #define X509_CACHE_SLOTS 256
 #endif
 
+/* A stats interval whose kernel drops exceed this share of received packets prints a warning. */
+#ifndef STATS_DROP_WARN_PERCENT
+#define STATS_DROP_WARN_PERCENT 1.0
+#endif
+
+/* Retention (--retain-days, --max-db-mb) runs this often (wall seconds), deleting at most this
+ * many sessions each time, so the writer never stalls on a large delete. */
+#ifndef RETENTION_INTERVAL_S
+#define RETENTION_INTERVAL_S 10
+#endif
+#ifndef RETENTION_BATCH
+#define RETENTION_BATCH 500
+#endif
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 #include "jsonout.h"
 #include "tls_names.h"
 
@@ -77,6 +78,38 @@ size_t json_quote(char *out, size_t cap, const char *s)
 	return o;
 }
 
+const char *community_id(const struct session *s, char *out, size_t cap)
+{
+	/* https://github.com/corelight/community-id-spec: seed, addresses and ports in network
+	 * order, the lower endpoint first, protocol 6 and one pad byte. */
+	uint8_t buf[2 + 16 + 16 + 2 + 2 + 2], md[EVP_MAX_MD_SIZE];
+	unsigned alen = s->client_ip.family == 6 ? 16 : 4, mdlen = 0;
+	const uint8_t *a = s->client_ip.a, *b = s->server_ip.a;
+	uint16_t pa = s->client_port, pb = s->server_port;
+	int c = memcmp(a, b, alen);
+	size_t n = 0;
+
+	if (c > 0 || (c == 0 && pa > pb)) {
+		const uint8_t *t = a;
+		uint16_t tp = pa;
+		a = b, b = t, pa = pb, pb = tp;
+	}
+	buf[n++] = 0, buf[n++] = 0;
+	memcpy(buf + n, a, alen), n += alen;
+	memcpy(buf + n, b, alen), n += alen;
+	buf[n++] = 6, buf[n++] = 0;
+	buf[n++] = (uint8_t)(pa >> 8), buf[n++] = (uint8_t)pa;
+	buf[n++] = (uint8_t)(pb >> 8), buf[n++] = (uint8_t)pb;
+	if (cap < 40 || EVP_Digest(buf, n, md, &mdlen, EVP_sha1(), NULL) != 1) {
+		if (cap)
+			out[0] = '\0';
+		return out;
+	}
+	memcpy(out, "1:", 2);
+	EVP_EncodeBlock((unsigned char *)out + 2, md, (int)mdlen);
+	return out;
+}
+
 static void put_str(FILE *fp, const char *key, const char *val)
 {
 	char buf[SESSION_STR_MAX * 6 + 8];
@@ -89,11 +122,13 @@ static void put_str(FILE *fp, const char *key, const char *val)
 
 static void put_endpoints(FILE *fp, const struct session *s)
 {
-	char c[64], v[64];
+	char c[64], v[64], cid[48];
 
-	fprintf(fp, ",\"client_ip\":\"%s\",\"client_port\":%u,\"server_ip\":\"%s\",\"server_port\":%u",
+	fprintf(fp, ",\"client_ip\":\"%s\",\"client_port\":%u,\"server_ip\":\"%s\",\"server_port\":%u"
+		",\"community_id\":\"%s\"",
 		ip_addr_str(&s->client_ip, c, sizeof(c)), s->client_port,
-		ip_addr_str(&s->server_ip, v, sizeof(v)), s->server_port);
+		ip_addr_str(&s->server_ip, v, sizeof(v)), s->server_port,
+		community_id(s, cid, sizeof(cid)));
 }
 
 int jsonout_session(struct jsonout *j, const struct session *s)

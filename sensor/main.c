@@ -14,6 +14,9 @@
 #include <unistd.h>
 #include "capture.h"
 #include "limits.h"
+#include "maintain.h"
+#include <syslog.h>
+#include <sys/resource.h>
 #include "jsonout.h"
 #include "report.h"
 #include "sensor.h"
@@ -34,6 +37,8 @@ struct options {
 	char *bpf;
 	int stats_s;
 	int workers;
+	int retain_days, max_db_mb;
+	bool syslog;
 	const char *sensor_name;
 	int strip_threshold;
 	int downgrade_window_s;
@@ -47,6 +52,9 @@ struct options {
 #define WORKERS_MAX 64
 
 struct run {
+	struct options *o;
+	struct retention_stats retention;
+	uint64_t last_recv, last_drop;	/* kernel counters at the previous stats tick */
 	struct store *store;
 	struct jsonout *json;
 	struct capture *caps[WORKERS_MAX];
@@ -94,7 +102,10 @@ static void usage(FILE *fp)
 "      --memcap MIB       memory budget for flows, mail state and stream buffers (default 1024);\n"
 "                         when nearly spent, idle flows time out sooner, then the oldest go\n"
 "      --workers N        live capture: N workers in one PACKET_FANOUT group (default 1)\n"
-"      --sensor-name NAME the sensor's name in JSON lines (default: the host name)\n"
+"      --sensor-name NAME the sensor's name in JSON lines and capture_stats (default: host name)\n"
+"      --syslog           also send each finding to syslog (facility daemon)\n"
+"      --retain-days N    delete sessions older than N days (from the newest), in small batches\n"
+"      --max-db-mb N      keep the database under N MiB by deleting the oldest sessions\n"
 "  -u, --user USER        drop root privileges to USER once the capture is open\n"
 "      --stats SECONDS    print a statistics line every SECONDS (live default 60)\n"
 "  -q, --quiet            no progress line and no summary\n"
@@ -176,7 +187,7 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP, OPT_WORKERS, OPT_SENSOR_NAME };
+enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP, OPT_WORKERS, OPT_SENSOR_NAME, OPT_RETAIN, OPT_MAXDB, OPT_SYSLOG };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -193,6 +204,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "strip-threshold", required_argument, NULL, OPT_STRIP },
 		{ "memcap", required_argument, NULL, OPT_MEMCAP },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "retain-days", required_argument, NULL, OPT_RETAIN },
+		{ "max-db-mb", required_argument, NULL, OPT_MAXDB },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
 		{ "downgrade-window", required_argument, NULL, OPT_WINDOW },
 		{ "buffer", required_argument, NULL, 'B' },
@@ -251,6 +265,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 						   optarg, WORKERS_MAX);
 			break;
 		case OPT_SENSOR_NAME: o->sensor_name = optarg; break;
+		case OPT_RETAIN:
+			if (parse_int(optarg, 1, 36500, &o->retain_days))
+				return usage_error("--retain-days: '%s' is not a number of days (1-36500)",
+						   optarg);
+			break;
+		case OPT_MAXDB:
+			if (parse_int(optarg, 1, 1 << 24, &o->max_db_mb))
+				return usage_error("--max-db-mb: '%s' is not a size in MiB (1 or more)",
+						   optarg);
+			break;
+		case OPT_SYSLOG: o->syslog = true; break;
 		case OPT_STRIP:
 			if (parse_int(optarg, 1, 1000000, &o->strip_threshold))
 				return usage_error("--strip-threshold: '%s' is not a number of sessions "
@@ -345,6 +370,21 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* One syslog line per finding: kind, severity, endpoints, escaped detail (never a secret). */
+static void syslog_findings(const struct session *s)
+{
+	char c[64], v[64];
+
+	for (unsigned i = 0; i < s->nfindings; i++) {
+		const struct finding *f = &s->findings[i];
+		enum severity sev = finding_kind_severity(f->kind);
+		syslog(sev >= SEV_HIGH ? LOG_WARNING : LOG_NOTICE, "%s %s %s:%u > %s:%u %s",
+		       finding_kind_name(f->kind), severity_name(sev),
+		       ip_addr_str(&s->client_ip, c, sizeof(c)), s->client_port,
+		       ip_addr_str(&s->server_ip, v, sizeof(v)), s->server_port, f->detail);
+	}
+}
+
 static void sink_session(void *ctx, struct session *s)
 {
 	struct run *r = ctx;
@@ -353,6 +393,8 @@ static void sink_session(void *ctx, struct session *s)
 		r->sink_errors++;
 	if (r->json && jsonout_session(r->json, s))
 		r->sink_errors++;
+	if (r->o->syslog)
+		syslog_findings(s);
 }
 
 static uint64_t mono_us(void)
@@ -363,6 +405,51 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+static uint64_t wall_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A capture_stats row, and a warning when the kernel dropped too much since the last one. */
+static void record_stats(struct run *r, const struct sensor_totals *t)
+{
+	const struct store_stats *ss = store_stats(r->store);
+	struct capture_stats_row row = {
+		.wall_us = wall_now_us(),
+		.sensor = r->o->sensor_name,
+		.packets = t->c.packets,
+		.bytes = t->c.bytes,
+		.flows = t->f.active,
+		.flows_evicted = t->f.evicted,
+		.mail_sessions = t->c.sessions,
+		.findings_written = ss->findings_written,
+		.write_errors = ss->write_errors,
+		.db_write_ms = (double)ss->last_batch_us / 1000.0,
+	};
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		row.rss_kib = ru.ru_maxrss;
+	if (workers_capture_stats(r->workers, &row.kernel_received, &row.kernel_dropped,
+				  &row.interface_dropped) == 0) {
+		uint64_t recv = row.kernel_received - r->last_recv;
+		uint64_t drop = row.kernel_dropped - r->last_drop;
+		row.live = true;
+		row.drop_percent = recv + drop ? 100.0 * (double)drop / (double)(recv + drop) : 0.0;
+		if (row.drop_percent > STATS_DROP_WARN_PERCENT)
+			fprintf(stderr, "mailtap: warning: the kernel dropped %.1f%% of packets in the "
+				"last interval (%llu); raise -B, add --workers, or narrow the filter\n",
+				row.drop_percent, (unsigned long long)drop);
+		r->last_recv = row.kernel_received;
+		r->last_drop = row.kernel_dropped;
+	}
+	if (store_capture_stats(r->store, &row))
+		fprintf(stderr, "mailtap: cannot record capture_stats in the database\n");
+}
+
 /* The writer loop (this thread): drain finished sessions into the store, flush, report. */
 static int run_writer(struct options *o, struct run *r, uint64_t started)
 {
@@ -371,6 +458,7 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 	uint64_t next_stats = o->stats_s ? mono_us() + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
 	bool progress = !o->quiet && isatty(STDERR_FILENO) && o->nfiles;
 	bool more = true;
+	uint64_t next_retention = 0;
 
 	while (more) {
 		if (stop_requested && !r->stopping) {
@@ -391,8 +479,15 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 		}
 		if (now >= next_stats || stats_requested) {
 			print_stats_line(&t, r->store, r->workers);
+			record_stats(r, &t);
 			stats_requested = 0;
 			next_stats = o->stats_s ? now + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
+		}
+		if ((o->retain_days || o->max_db_mb) && now >= next_retention) {
+			struct retention ret = { (unsigned)o->retain_days, (unsigned)o->max_db_mb,
+						 RETENTION_BATCH };
+			store_retention(r->store, &ret, &r->retention);
+			next_retention = now + RETENTION_INTERVAL_S * 1000000ULL;
 		}
 		if (reopen_requested) {
 			if (r->json && jsonout_reopen(r->json))
@@ -443,8 +538,11 @@ static int sensor_main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
+	r.o = &o;
 	if ((rc = parse_options(argc, argv, &o)))
 		return rc;
+	if (o.syslog)
+		openlog("mailtap", LOG_PID, LOG_DAEMON);
 	if (open_captures(&o, &r, err, sizeof(err))) {
 		fprintf(stderr, "mailtap: %s\n", err);
 		close_captures(&r);
@@ -483,6 +581,11 @@ static int sensor_main(int argc, char **argv)
 	install_signals();
 	uint64_t started = mono_us();
 	rc = run_writer(&o, &r, started);
+	if (o.iface) {
+		struct sensor_totals last;
+		workers_totals(r.workers, &last);
+		record_stats(&r, &last);	/* the final health row of a live run */
+	}
 	if (store_flush(r.store))
 		rc = EXIT_RUNTIME;
 	if (o.nfiles && capture_file_errors(r.caps[0]))

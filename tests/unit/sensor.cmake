@@ -3,3 +3,6 @@ add_executable(test_reasm ${CMAKE_SOURCE_DIR}/tests/unit/test_reasm.c ${CMAKE_SO
 add_test(NAME unit_reasm COMMAND test_reasm)
 add_executable(test_flow ${CMAKE_SOURCE_DIR}/tests/unit/test_flow.c ${CMAKE_SOURCE_DIR}/sensor/flow.c)
 add_test(NAME unit_flow COMMAND test_flow)
+add_executable(test_jsonout ${CMAKE_SOURCE_DIR}/tests/unit/test_jsonout.c)
+target_link_libraries(test_jsonout PRIVATE mt_sensor)
+add_test(NAME unit_jsonout COMMAND test_jsonout)
