@@ -379,7 +379,7 @@ static void html_row(const struct report_device *d, FILE *f)
 
 	fputs("<tr>", f);
 	for (int c = 0; c < 6; c++) {
-		fputs("<td>", f);
+		fputs(c == 1 ? "<td class=\"n\">" : "<td>", f);	/* names can be 255 bytes */
 		put_html(f, cells[c]);
 		if (c == 3 && d->dhcp_name) {
 			fputs("; DHCP name ", f);
@@ -407,7 +407,8 @@ static int write_html(const struct report *r, FILE *f)
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<title>mailtap: devices sending mail without TLS</title>\n<style>\n"
 	      "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-	      "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+	      "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+	      "td.n{min-width:12em;max-width:22em;overflow-wrap:anywhere}"
 	      ".critical{background:#e74c3c;color:#fff}.high{background:#f39c12}"
 	      ".medium{background:#f7dc6f}\n</style></head><body>\n"
 	      "<h1>Devices that sent mail without TLS</h1>\n", f);
