@@ -54,7 +54,17 @@ live_wait_exit() {
 	LIVE_RC=0
 	wait "$pid" || LIVE_RC=$?
 	unset "LIVE_PID[$name]"
+	live_sanitizer_clean "$WORK/$name.err"
 	return 0
+}
+
+# A sanitizer build (-DMAILTAP_SANITIZE=ON) must report nothing; LeakSanitizer does not change a
+# non-zero exit status, so its report is looked for in the output.
+live_sanitizer_clean() {
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1"; then
+		grep -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1" | head -40 >&2
+		live_die "sanitizer report in $1"
+	fi
 }
 
 live_count() { sqlite3 -batch -noheader "$1" "SELECT count(*) FROM $2" 2>/dev/null || echo 0; }

@@ -142,6 +142,7 @@ live_case_iface_missing() {
 	local rc=0
 	"$MAILTAP" -i mt-nosuch0 -d "$WORK/missing.db" >"$WORK/missing.out" 2>"$WORK/missing.err" || rc=$?
 	cat "$WORK/missing.err" >&2
+	live_sanitizer_clean "$WORK/missing.err"
 	[ "$rc" = 1 ] || live_die "missing interface: exit status $rc, expected 1"
 	grep -q "mt-nosuch0" "$WORK/missing.err" || live_die "missing interface: message does not name it"
 	live_log "iface_missing: ok"
