@@ -15,8 +15,10 @@
 #define CAPTURE_TIMEOUT_MS 100
 #endif
 
-/* Default filter of live captures: TCP, also inside one or two VLAN tags. */
-#define CAPTURE_LIVE_FILTER_DEFAULT "tcp or (vlan and tcp) or (vlan and vlan and tcp)"
+/* Default filter of live captures: TCP and DHCP, also inside one or two VLAN tags. */
+#define CAPTURE_LIVE_FILTER_DEFAULT \
+	"tcp or udp port 67 or udp port 68 or (vlan and (tcp or udp port 67 or udp port 68))" \
+	" or (vlan and vlan and (tcp or udp port 67 or udp port 68))"
 
 struct capture;
 

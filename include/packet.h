@@ -20,7 +20,7 @@ struct packet {
 	uint32_t l3_len;
 	struct ip_addr src, dst;
 	uint16_t sport, dport;
-	uint8_t tcp_flags;
+	uint8_t tcp_flags;		/* TCP only; UDP fills ports and payload */
 	uint32_t seq, ack;
 	uint16_t win;
 	const uint8_t *payload;		/* captured TCP payload */
@@ -34,7 +34,9 @@ enum pkt_result {
 	PKT_FRAGMENT,		/* an IP fragment: counted and skipped */
 	PKT_TRUNCATED,		/* headers cut by the snaplen */
 	PKT_MALFORMED,		/* lengths or versions that cannot be */
-	PKT_UNSUPPORTED_LINK	/* link type not handled */
+	PKT_UNSUPPORTED_LINK,	/* link type not handled */
+	PKT_UDP,		/* UDP: ports and payload filled (DHCP is read from it) */
+	PKT__COUNT
 };
 
 /* Parse one frame of pcap link type dlt (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,

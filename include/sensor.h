@@ -47,9 +47,14 @@ void sensor_caps_from_memcap(uint32_t memcap_mib, uint32_t max_flows, struct sen
 /* Receives each finished session; it may keep nothing of s beyond the call. */
 typedef void (*session_sink_fn)(void *ctx, struct session *s);
 
+struct dhcp_facts;
+/* Receives the facts of each DHCP message seen (device names, vendor classes). */
+typedef void (*dhcp_sink_fn)(void *ctx, const struct dhcp_facts *f, uint64_t ts_us);
+
 struct sensor_counters {
 	uint64_t packets, bytes;
-	uint64_t pkt[6];			/* by enum pkt_result */
+	uint64_t pkt[PKT__COUNT];		/* by enum pkt_result */
+	uint64_t dhcp_messages, dhcp_bad;
 	uint64_t fast_path;			/* packets dismissed without decoding */
 	uint64_t time_backwards;		/* packets older than the newest seen */
 	uint64_t flows_mail, flows_ignored;
@@ -70,6 +75,9 @@ struct sensor;
 /* A worker with its own flow table (and nDPI module when opts->dpi). NULL + message on failure. */
 struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, void *ctx,
 			  char *err, size_t errcap);
+
+/* Also read DHCP (UDP 67/68) and hand its facts to sink. */
+void sensor_set_dhcp_sink(struct sensor *s, dhcp_sink_fn sink, void *ctx);
 
 /* One captured frame of link type dlt. */
 void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,

@@ -22,9 +22,11 @@ struct workers;
 struct workers *workers_start(struct capture **captures, unsigned n, const struct sensor_opts *o,
 			      char *err, size_t errcap);
 
-/* Hand queued sessions to sink (on the calling thread, the single writer), waiting up to
- * wait_ms for the first. Returns false once every worker has finished and the queue is empty. */
-bool workers_drain(struct workers *w, session_sink_fn sink, void *ctx, unsigned wait_ms);
+/* Hand queued sessions to sink and DHCP facts to dsink (on the calling thread, the single
+ * writer), waiting up to wait_ms for the first. Returns false once every worker has finished and
+ * the queue is empty. */
+bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, void *ctx,
+		   unsigned wait_ms);
 
 /* Ask every worker to stop soon (end of input is simulated; open flows are finished). Safe from a
  * signal handler. */

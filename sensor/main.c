@@ -385,6 +385,14 @@ static void syslog_findings(const struct session *s)
 	}
 }
 
+static void sink_dhcp(void *ctx, const struct dhcp_facts *f, uint64_t ts_us)
+{
+	struct run *r = ctx;
+
+	if (store_dhcp(r->store, f, ts_us))
+		r->sink_errors++;
+}
+
 static void sink_session(void *ctx, struct session *s)
 {
 	struct run *r = ctx;
@@ -465,7 +473,7 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 			workers_stop(r->workers);
 			r->stopping = true;
 		}
-		more = workers_drain(r->workers, sink_session, r, 100);
+		more = workers_drain(r->workers, sink_session, sink_dhcp, r, 100);
 		uint64_t now = mono_us();
 		if (now - last_flush >= STORE_FLUSH_INTERVAL_MS * 1000ULL) {
 			store_flush(r->store);
@@ -597,9 +605,10 @@ static int sensor_main(int argc, char **argv)
 	if (!o.quiet)
 		print_summary(&t, r.store, o.db, mono_us() - started, o.verbose);
 	if (r.sink_errors || store_stats(r.store)->write_errors) {
-		fprintf(stderr, "mailtap: %llu sessions could not be written to %s; check free disk "
-			"space and permissions\n",
-			(unsigned long long)(r.sink_errors + store_stats(r.store)->write_errors), o.db);
+		fprintf(stderr, "mailtap: %llu database writes failed and %llu rows were lost in %s; "
+			"check free disk space and permissions\n",
+			(unsigned long long)(r.sink_errors + store_stats(r.store)->write_errors),
+			(unsigned long long)store_stats(r.store)->rows_lost, o.db);
 		rc = EXIT_RUNTIME;
 	}
 	workers_free(r.workers);

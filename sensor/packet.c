@@ -15,7 +15,7 @@ enum {
 	ETHERTYPE_8021AD = 0x88a8, ETHERTYPE_QINQ_OLD = 0x9100, ETHERTYPE_MIN = 0x0600
 };
 enum {
-	IPPROTO_HOPOPTS_ = 0, IPPROTO_TCP_ = 6, IPPROTO_ROUTING_ = 43, IPPROTO_FRAGMENT_ = 44,
+	IPPROTO_HOPOPTS_ = 0, IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17, IPPROTO_ROUTING_ = 43, IPPROTO_FRAGMENT_ = 44,
 	IPPROTO_ESP_ = 50, IPPROTO_AH_ = 51, IPPROTO_NONE_ = 59, IPPROTO_DSTOPTS_ = 60
 };
 /* BSD address families as written by the capturing host (DLT_NULL/DLT_LOOP). */
@@ -363,6 +363,25 @@ static enum pkt_result tcp_decode(struct frame *f, const struct l4 *l4, struct p
 	return PKT_TCP;
 }
 
+/* UDP header (RFC 768): ports, length, checksum; the payload is what the IP header bounds. */
+static enum pkt_result udp_decode(struct frame *f, const struct l4 *l4, struct packet *p)
+{
+	struct cursor *c = &f->c;
+	if (l4->wire_len < 8)
+		return PKT_MALFORMED;
+	p->sport = cur_be16(c);
+	p->dport = cur_be16(c);
+	cur_skip(c, 4);					/* length, checksum */
+	if (c->err)
+		return cut_result(f);
+	p->payload = c->base + c->off;
+	p->payload_wire_len = l4->wire_len - 8;
+	p->payload_len = l4->ip_end - c->off;
+	if (p->payload_len > p->payload_wire_len)
+		p->payload_len = p->payload_wire_len;
+	return PKT_UDP;
+}
+
 enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
 			      uint64_t ts_us, struct packet *p)
 {
@@ -384,6 +403,8 @@ enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, ui
 		return PKT_NOT_TCP;
 	if (r != PKT_TCP)
 		return r;
+	if (l4.proto == IPPROTO_UDP_)
+		return udp_decode(&f, &l4, p);
 	if (l4.proto != IPPROTO_TCP_)
 		return PKT_NOT_TCP;
 	return tcp_decode(&f, &l4, p);
@@ -398,6 +419,8 @@ const char *pkt_result_name(enum pkt_result r)
 	case PKT_TRUNCATED: return "truncated";
 	case PKT_MALFORMED: return "malformed";
 	case PKT_UNSUPPORTED_LINK: return "unsupported_link";
+	case PKT_UDP: return "udp";
+	case PKT__COUNT: break;
 	}
 	return "?";
 }

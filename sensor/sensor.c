@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "app.h"
+#include "dhcp.h"
 #include "dpi.h"
 #include "limits.h"
 #include "sensor.h"
@@ -14,6 +15,8 @@ struct sensor {
 	struct dpi *dpi;
 	session_sink_fn sink;
 	void *sink_ctx;
+	dhcp_sink_fn dhcp_sink;
+	void *dhcp_ctx;
 	uint64_t now_us;
 	uint64_t next_sweep_us;
 	struct sensor_counters c;
@@ -292,7 +295,7 @@ static bool rst_plausible(const struct flow *f, enum dir d, uint32_t seq)
 	if (!f->app || !f->app->rd[d].started)
 		return true;
 	int32_t off = seq_diff(seq, f->app->rd[d].next_seq);
-	return off >= -65536 && off <= 1 << 20;
+	return off >= -65536 && off <= 262144;	/* a generous receive window */
 }
 
 static void tcp_packet(struct sensor *s, struct flow *f, const struct packet *p, enum dir d,
@@ -379,6 +382,27 @@ static struct flow *new_flow(struct sensor *s, const struct flow_key *k, const s
 	return f;
 }
 
+void sensor_set_dhcp_sink(struct sensor *s, dhcp_sink_fn sink, void *ctx)
+{
+	s->dhcp_sink = sink;
+	s->dhcp_ctx = ctx;
+}
+
+/* DHCP (RFC 2131: server port 67, client port 68) names devices; nothing else on UDP matters. */
+static void udp_packet(struct sensor *s, const struct packet *p)
+{
+	struct dhcp_facts f;
+
+	if (!s->dhcp_sink || !((p->sport == 67 || p->sport == 68) && (p->dport == 67 || p->dport == 68)))
+		return;
+	if (dhcp_parse(p->payload, p->payload_len, &f) != DHCP_OK) {
+		s->c.dhcp_bad++;
+		return;
+	}
+	s->c.dhcp_messages++;
+	s->dhcp_sink(s->dhcp_ctx, &f, p->ts_us);
+}
+
 void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,
 		  uint32_t wirelen, uint64_t ts_us)
 {
@@ -387,8 +411,10 @@ void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t capl
 	s->c.packets++;
 	s->c.bytes += wirelen;
 	enum pkt_result r = packet_decode(dlt, frame, caplen, wirelen, ts_us, &p);
-	if ((unsigned)r < 6)
+	if ((unsigned)r < PKT__COUNT)
 		s->c.pkt[r]++;
+	if (r == PKT_UDP)
+		udp_packet(s, &p);
 	if (r != PKT_TCP)
 		return;
 	advance_time(s, ts_us);

@@ -70,7 +70,8 @@ void print_summary(const struct sensor_totals *t, const struct store *st, const 
 		(unsigned long long)c->packets, (double)c->bytes / 1e6, (double)elapsed_us / 1e6,
 		rate(c->packets, elapsed_us), peak_rss_kib());
 	fprintf(stderr, "  %-34s %llu\n", "TCP packets", (unsigned long long)c->pkt[PKT_TCP]);
-	line("not TCP", c->pkt[PKT_NOT_TCP]);
+	line("not TCP", c->pkt[PKT_NOT_TCP] + c->pkt[PKT_UDP]);
+	line("DHCP messages (device names)", c->dhcp_messages);
 	line("IP fragments (skipped)", c->pkt[PKT_FRAGMENT]);
 	line("truncated headers", c->pkt[PKT_TRUNCATED]);
 	line("malformed", c->pkt[PKT_MALFORMED]);

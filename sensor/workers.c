@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "dhcp.h"
 #include "workers.h"
 
 /* Finished sessions waiting for the writer; a full queue makes workers wait (counted). */
@@ -12,7 +13,12 @@
 
 struct qnode {
 	struct qnode *next;
-	struct session s;
+	bool is_dhcp;
+	uint64_t ts_us;			/* DHCP: packet time */
+	union {
+		struct session s;
+		struct dhcp_facts d;
+	} u;
 };
 
 struct worker {
@@ -23,6 +29,7 @@ struct worker {
 	pthread_mutex_t mu;		/* guards snap */
 	struct sensor_totals snap;
 	unsigned errors;
+	uint64_t lost;
 	char err[512];
 };
 
@@ -47,16 +54,8 @@ static void publish(struct worker *k)
 	pthread_mutex_unlock(&k->mu);
 }
 
-/* Sensor sink on a worker thread: move the session into the queue. */
-static void enqueue(void *ctx, struct session *s)
+static void push(struct workers *w, struct qnode *q)
 {
-	struct worker *k = ctx;
-	struct workers *w = k->w;
-	struct qnode *q = malloc(sizeof(*q));
-
-	if (!q)
-		return;		/* resource pressure: the session is lost (counted by the store) */
-	session_move(&q->s, s);
 	q->next = NULL;
 	pthread_mutex_lock(&w->mu);
 	while (w->len >= QUEUE_MAX) {
@@ -71,6 +70,35 @@ static void enqueue(void *ctx, struct session *s)
 	w->len++;
 	pthread_cond_signal(&w->nonempty);
 	pthread_mutex_unlock(&w->mu);
+}
+
+/* Sensor sink on a worker thread: move the session into the queue. */
+static void enqueue(void *ctx, struct session *s)
+{
+	struct worker *k = ctx;
+	struct qnode *q = calloc(1, sizeof(*q));
+
+	if (!q) {
+		k->lost++;	/* resource pressure: the session is lost (counted) */
+		return;
+	}
+	session_move(&q->u.s, s);
+	push(k->w, q);
+}
+
+static void enqueue_dhcp(void *ctx, const struct dhcp_facts *f, uint64_t ts_us)
+{
+	struct worker *k = ctx;
+	struct qnode *q = calloc(1, sizeof(*q));
+
+	if (!q) {
+		k->lost++;
+		return;
+	}
+	q->is_dhcp = true;
+	q->u.d = *f;
+	q->ts_us = ts_us;
+	push(k->w, q);
 }
 
 static uint64_t wall_us(void)
@@ -145,6 +173,7 @@ struct workers *workers_start(struct capture **captures, unsigned n, const struc
 			workers_free(w);
 			return NULL;
 		}
+		sensor_set_dhcp_sink(k->sn, enqueue_dhcp, k);
 		w->n = i + 1;
 	}
 	w->running = n;
@@ -157,7 +186,8 @@ struct workers *workers_start(struct capture **captures, unsigned n, const struc
 	return w;
 }
 
-bool workers_drain(struct workers *w, session_sink_fn sink, void *ctx, unsigned wait_ms)
+bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, void *ctx,
+		   unsigned wait_ms)
 {
 	struct qnode *batch;
 	bool more;
@@ -180,8 +210,12 @@ bool workers_drain(struct workers *w, session_sink_fn sink, void *ctx, unsigned 
 	while (batch) {
 		struct qnode *q = batch;
 		batch = q->next;
-		sink(ctx, &q->s);
-		session_free(&q->s);
+		if (q->is_dhcp) {
+			dsink(ctx, &q->u.d, q->ts_us);
+		} else {
+			sink(ctx, &q->u.s);
+			session_free(&q->u.s);
+		}
 		free(q);
 	}
 	return more;
@@ -257,7 +291,8 @@ void workers_free(struct workers *w)
 	while (w->head) {
 		struct qnode *q = w->head;
 		w->head = q->next;
-		session_free(&q->s);
+		if (!q->is_dhcp)
+			session_free(&q->u.s);
 		free(q);
 	}
 	pthread_mutex_destroy(&w->mu);

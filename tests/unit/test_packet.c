@@ -243,7 +243,7 @@ static void test_ipv6_ext(void)
 	CHECK(p.l3_len == 40 + 24 + 24 + 20 + 8);
 
 	static const unsigned ends[] = { 44, 50, 59, 17 };
-	static const enum pkt_result want[] = { PKT_FRAGMENT, PKT_NOT_TCP, PKT_NOT_TCP, PKT_NOT_TCP };
+	static const enum pkt_result want[] = { PKT_FRAGMENT, PKT_NOT_TCP, PKT_NOT_TCP, PKT_UDP };
 	for (size_t i = 0; i < 4; i++) {
 		struct fb g = { .n = 0 };
 		eth(&g, 0, NULL, NULL, 0x86dd);
@@ -344,10 +344,12 @@ static void test_not_tcp_and_malformed(void)
 
 	f.n = 0;
 	eth(&f, 0, NULL, NULL, 0x0800);
-	ipv4(&f, 5, 17, 0);				/* UDP */
-	u32(&f, 0), u32(&f, 0);
+	ipv4(&f, 5, 17, 0);				/* UDP: DHCP client to server */
+	u16(&f, 68), u16(&f, 67), u32(&f, 0);
+	u32(&f, 0x01010600);
 	ip_end(&f, 0, 60);
-	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_NOT_TCP);
+	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_UDP);
+	CHECK(p.sport == 68 && p.dport == 67 && p.payload_len == 4 && p.payload[0] == 1);
 
 	struct { unsigned ihl, doff; int adj; enum pkt_result want; } bad[] = {
 		{ 4, 5, 0, PKT_MALFORMED },		/* IHL below 5 */

@@ -1,0 +1,3 @@
+# sensor_dhcp: DHCP seen on the span names the device that sends mail.
+add_test(NAME sensor_dhcp COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/dhcp.sh $<TARGET_FILE:mailtap>
+         $<TARGET_FILE:pcapgen> ${CMAKE_BINARY_DIR}/sensor-dhcp)
