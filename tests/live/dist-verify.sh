@@ -6,7 +6,8 @@
 set -euo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 MAILTAP SOURCE_DIR" >&2; exit 2; }
-mailtap=$(readlink -f "$1") src=$2 dist=$2/dist
+mailtap=$(readlink -f "$1") src=$(readlink -f "$2")
+dist=$src/dist
 max_exposure=${MAILTAP_MAX_EXPOSURE:-2.5}
 fail=0
 bad() { echo "dist-verify: FAIL: $*" >&2; fail=1; }
