@@ -6,8 +6,8 @@
 # Usage: load.sh MAILTAP BENCH_GEN [RATE_MBPS...]   (root; tcpreplay)
 #   LOAD_SIZE_MB (default 50) capture size, LOAD_BUFFER_MIB (default 4) mailtap -B,
 #   LOAD_WORKERS (default 1) mailtap --workers, LOAD_LOOPS (default 5) tcpreplay --loop,
-#   LOAD_DIR (default /tmp/mailtap-load) capture cache. The live default filter keeps TCP only, so
-#   kernel_recv counts the capture's TCP packets (UDP/DNS frames are filtered in the kernel).
+#   LOAD_DIR (default /tmp/mailtap-load) capture cache. The live default filter keeps TCP (and DHCP) only, so
+#   kernel_recv counts those packets (DNS and other UDP frames are filtered in the kernel).
 # The frames carry the generator's addresses but go only over a veth between two namespaces of
 # this script with no addresses and no routes; everything is removed on exit.
 set -euo pipefail
