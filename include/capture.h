@@ -80,6 +80,11 @@ void capture_breakloop(struct capture *c);
  * opens its own capture and joins the same group. Returns 0, or -1 with a message in err. */
 int capture_fanout(struct capture *c, uint16_t group, char *err, size_t errcap);
 
+/* Live captures: is the interface still there and up? libpcap (TPACKET_V3) keeps waiting
+ * quietly on an interface that went down, so the writer asks this every second, from its own
+ * thread. Returns 0, or -1 with a message naming the interface in err. Offline: always 0. */
+int capture_check_live(const struct capture *c, char *err, size_t errcap);
+
 /* Close and free c (NULL is fine). */
 void capture_close(struct capture *c);
 

@@ -38,6 +38,9 @@ void workers_totals(struct workers *w, struct sensor_totals *t);
 /* Live captures: kernel receive/drop counters added up. Returns 0, or -1 when not live. */
 int workers_capture_stats(struct workers *w, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop);
 
+/* Live captures: every interface still there and up? -1 with a message when not. */
+int workers_check_live(struct workers *w, char *err, size_t errcap);
+
 /* Errors a worker met (capture errors on a live interface end that worker). */
 unsigned workers_errors(const struct workers *w);
 

@@ -8,6 +8,9 @@
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <errno.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include "capture.h"
 
 enum { CAPTURE_ERR_MAX = PCAP_ERRBUF_SIZE + 512 };
@@ -304,7 +307,7 @@ int capture_fanout(struct capture *c, uint16_t group, char *err, size_t errcap)
 {
 	/* The kernel's flow hash is symmetric, so a connection's two directions share a member;
 	 * DEFRAG reassembles IP fragments before hashing (packet(7), PACKET_FANOUT). */
-	int arg = group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+	unsigned arg = group | ((unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
 	int fd = c && c->live ? pcap_fileno(c->pcap) : -1;
 
 	if (fd < 0) {
@@ -314,6 +317,32 @@ int capture_fanout(struct capture *c, uint16_t group, char *err, size_t errcap)
 	if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
 		set_err(err, errcap, "cannot join packet fanout group %u on '%s': %s; use --workers 1",
 			group, c->source, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int capture_check_live(const struct capture *c, char *err, size_t errcap)
+{
+	struct ifreq ifr;
+	int fd, rc;
+
+	if (!c || !c->live || strcmp(c->source, "any") == 0)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;	/* cannot tell: assume it is fine */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->source);
+	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	if (rc != 0) {
+		set_err(err, errcap, "capture on '%s' failed: the interface disappeared", c->source);
+		return -1;
+	}
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		set_err(err, errcap, "capture on '%s' stopped: the interface is down; bring it up "
+			"(ip link set %s up) and restart mailtap", c->source, c->source);
 		return -1;
 	}
 	return 0;

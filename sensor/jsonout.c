@@ -151,8 +151,10 @@ int jsonout_session(struct jsonout *j, const struct session *s)
 	put_str(fp, "helo", s->helo);
 	put_str(fp, "banner", s->banner);
 	put_str(fp, "auth_mechanism", s->auth_mechanism);
-	put_str(fp, "tls_version", tls_version_name(s->tls.version));
-	put_str(fp, "tls_cipher", tls_cipher_name(s->tls.cipher));
+	if (s->tls.version)
+		put_str(fp, "tls_version", tls_version_name(s->tls.version));
+	if (s->tls.cipher)
+		put_str(fp, "tls_cipher", tls_cipher_name(s->tls.cipher));
 	put_str(fp, "sni", s->tls.sni);
 	if (s->tls.ja3[0])
 		put_str(fp, "ja3", s->tls.ja3);

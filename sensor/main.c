@@ -61,6 +61,7 @@ struct run {
 	int ncaps;
 	struct workers *workers;
 	bool stopping;
+	bool link_failed;		/* the interface went down or away */
 	uint64_t sink_errors;
 };
 
@@ -466,7 +467,7 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 	uint64_t next_stats = o->stats_s ? mono_us() + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
 	bool progress = !o->quiet && isatty(STDERR_FILENO) && o->nfiles;
 	bool more = true;
-	uint64_t next_retention = 0;
+	uint64_t next_retention = 0, next_link_check = 0;
 
 	while (more) {
 		if (stop_requested && !r->stopping) {
@@ -475,6 +476,16 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 		}
 		more = workers_drain(r->workers, sink_session, sink_dhcp, r, 100);
 		uint64_t now = mono_us();
+		if (o->iface && now >= next_link_check && !r->stopping) {
+			char err[256];
+			next_link_check = now + 1000000;
+			if (workers_check_live(r->workers, err, sizeof(err)) != 0) {
+				fprintf(stderr, "mailtap: %s\n", err);
+				r->link_failed = true;
+				workers_stop(r->workers);
+				r->stopping = true;
+			}
+		}
 		if (now - last_flush >= STORE_FLUSH_INTERVAL_MS * 1000ULL) {
 			store_flush(r->store);
 			last_flush = now;
@@ -537,71 +548,72 @@ static void close_captures(struct run *r)
 	r->ncaps = 0;
 }
 
+/* Release whatever sensor_main set up; parts never set up are NULL and skipped. */
+static void teardown(struct options *o, struct run *r)
+{
+	workers_free(r->workers);
+	jsonout_close(r->json);
+	store_close(r->store);
+	close_captures(r);
+	free(o->files);
+	free(o->bpf);
+}
+
+/* Capture open, privileges dropped, database and outputs open, workers running. Prints what went
+ * wrong and returns EXIT_RUNTIME, or 0. */
+static int setup(struct options *o, struct run *r)
+{
+	char err[1024] = "";
+
+	if (o->syslog)
+		openlog("mailtap", LOG_PID, LOG_DAEMON);
+	if (open_captures(o, r, err, sizeof(err)))
+		goto fail;
+	/* Cleartext credentials may sit in memory: never dump core. */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	prctl(PR_SET_DUMPABLE, 0);
+	if (o->user && drop_privileges(o->user))
+		return EXIT_RUNTIME;
+	if (!(r->store = store_open(o->db, err, sizeof(err))))
+		goto fail;
+	if (err[0])
+		fprintf(stderr, "mailtap: warning: %s\n", err);	/* e.g. a corrupt file moved aside */
+	store_configure_history(r->store, (unsigned)o->strip_threshold,
+				(unsigned)o->downgrade_window_s);
+	if (o->json && !(r->json = jsonout_open(o->json, o->sensor_name, err, sizeof(err))))
+		goto fail;
+	if (!(r->workers = workers_start(r->caps, (unsigned)r->ncaps, &o->sensor, err, sizeof(err))))
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "mailtap: %s\n", err);
+	return EXIT_RUNTIME;
+}
+
 static int sensor_main(int argc, char **argv)
 {
 	struct options o;
 	struct run r;
-	char err[1024] = "";
+	struct sensor_totals t;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
-	if ((rc = parse_options(argc, argv, &o)))
+	if ((rc = parse_options(argc, argv, &o)) || (rc = setup(&o, &r))) {
+		teardown(&o, &r);
 		return rc;
-	if (o.syslog)
-		openlog("mailtap", LOG_PID, LOG_DAEMON);
-	if (open_captures(&o, &r, err, sizeof(err))) {
-		fprintf(stderr, "mailtap: %s\n", err);
-		close_captures(&r);
-		return EXIT_RUNTIME;
-	}
-	/* Cleartext credentials may sit in memory: never dump core. */
-	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
-	prctl(PR_SET_DUMPABLE, 0);
-	if (o.user && drop_privileges(o.user)) {
-		close_captures(&r);
-		return EXIT_RUNTIME;
-	}
-	r.store = store_open(o.db, err, sizeof(err));
-	if (!r.store) {
-		fprintf(stderr, "mailtap: %s\n", err);
-		close_captures(&r);
-		return EXIT_RUNTIME;
-	}
-	if (err[0])
-		fprintf(stderr, "mailtap: warning: %s\n", err);	/* e.g. a corrupt file moved aside */
-	store_configure_history(r.store, (unsigned)o.strip_threshold, (unsigned)o.downgrade_window_s);
-	if (o.json && !(r.json = jsonout_open(o.json, o.sensor_name, err, sizeof(err)))) {
-		fprintf(stderr, "mailtap: %s\n", err);
-		store_close(r.store);
-		close_captures(&r);
-		return EXIT_RUNTIME;
-	}
-	r.workers = workers_start(r.caps, (unsigned)r.ncaps, &o.sensor, err, sizeof(err));
-	if (!r.workers) {
-		fprintf(stderr, "mailtap: %s\n", err);
-		jsonout_close(r.json);
-		store_close(r.store);
-		close_captures(&r);
-		return EXIT_RUNTIME;
 	}
 	install_signals();
 	uint64_t started = mono_us();
 	rc = run_writer(&o, &r, started);
-	if (o.iface) {
-		struct sensor_totals last;
-		workers_totals(r.workers, &last);
-		record_stats(&r, &last);	/* the final health row of a live run */
-	}
+	workers_totals(r.workers, &t);
+	if (o.iface)
+		record_stats(&r, &t);	/* the final health row of a live run */
 	if (store_flush(r.store))
 		rc = EXIT_RUNTIME;
-	if (o.nfiles && capture_file_errors(r.caps[0]))
+	if ((o.nfiles && capture_file_errors(r.caps[0])) || workers_errors(r.workers) || r.link_failed)
 		rc = EXIT_RUNTIME;
-	if (workers_errors(r.workers))
-		rc = EXIT_RUNTIME;
-	struct sensor_totals t;
-	workers_totals(r.workers, &t);
 	if (!o.quiet)
 		print_summary(&t, r.store, o.db, mono_us() - started, o.verbose);
 	if (r.sink_errors || store_stats(r.store)->write_errors) {
@@ -611,12 +623,7 @@ static int sensor_main(int argc, char **argv)
 			(unsigned long long)store_stats(r.store)->rows_lost, o.db);
 		rc = EXIT_RUNTIME;
 	}
-	workers_free(r.workers);
-	jsonout_close(r.json);
-	store_close(r.store);
-	close_captures(&r);
-	free(o.files);
-	free(o.bpf);
+	teardown(&o, &r);
 	return rc;
 }
 

@@ -252,6 +252,14 @@ void workers_totals(struct workers *w, struct sensor_totals *t)
 	t->workers = w->n;
 }
 
+int workers_check_live(struct workers *w, char *err, size_t errcap)
+{
+	for (unsigned i = 0; i < w->n; i++)
+		if (capture_check_live(w->wk[i].cap, err, errcap) != 0)
+			return -1;
+	return 0;
+}
+
 int workers_capture_stats(struct workers *w, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
 {
 	int rc = -1;
