@@ -2,6 +2,8 @@
 # check-case.sh — run mailtap on one capture and compare its sessions and findings with expected text.
 # Usage: check-case.sh MAILTAP CAPTURE WORKDIR EXPECTED...   (several expected files are merged, so a
 # capture holding several cases, like tests/data/sample.pcap, is checked against their union).
+# CAPTURE may be a comma-separated list: one mailtap run with one -r per file, one database; and
+# '+' separates successive mailtap runs into the same database (what is kept between runs).
 # The comparison uses tests/tools/dump.sql, sorted bytewise; a difference prints a unified diff.
 set -euo pipefail
 
@@ -11,22 +13,29 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dump="$here/../tools/dump.sql"
 
 [ -x "$mailtap" ] || { echo "check-case: mailtap binary '$mailtap' not found or not executable: build the mailtap target" >&2; exit 1; }
-[ -s "$cap" ] || { echo "check-case: capture '$cap' is missing: the lab_setup test (tests/lab/run-lab.sh) must run first, as root" >&2; exit 1; }
-
+IFS=+ read -ra runs <<<"$cap"
 rm -rf "$work"
 mkdir -p "$work"
-rc=0
-"$mailtap" -q -r "$cap" -d "$work/out.db" --json "$work/out.jsonl" >"$work/stdout" 2>"$work/stderr" || rc=$?
-if [ "$rc" != 0 ]; then
-	echo "check-case: mailtap exited $rc on $cap; stderr:" >&2
-	sed -n '1,40p' "$work/stderr" >&2
-	exit 1
-fi
+for run in "${runs[@]}"; do
+	reads=()
+	IFS=, read -ra caps <<<"$run"
+	for c in "${caps[@]}"; do
+		[ -s "$c" ] || { echo "check-case: capture '$c' is missing: the lab_setup test (tests/lab/run-lab.sh) must run first, as root" >&2; exit 1; }
+		reads+=(-r "$c")
+	done
+	rc=0
+	"$mailtap" -q "${reads[@]}" -d "$work/out.db" --json "$work/out.jsonl" >"$work/stdout" 2>"$work/stderr" || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "check-case: mailtap exited $rc on $run; stderr:" >&2
+		sed -n '1,40p' "$work/stderr" >&2
+		exit 1
+	fi
+done
 
 LC_ALL=C sort "$@" >"$work/expected.txt"
 sqlite3 -batch -noheader "$work/out.db" <"$dump" | LC_ALL=C sort >"$work/actual.txt"
 if ! diff -u "$work/expected.txt" "$work/actual.txt"; then
-	echo "check-case: $(basename "$cap"): sessions/findings differ from $* (- expected, + mailtap)" >&2
+	echo "check-case: $cap: sessions/findings differ from $* (- expected, + mailtap)" >&2
 	exit 1
 fi
-echo "check-case: $(basename "$cap"): $(wc -l <"$work/actual.txt") lines match"
+echo "check-case: $cap: $(wc -l <"$work/actual.txt") lines match"

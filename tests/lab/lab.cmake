@@ -41,4 +41,49 @@ if(MAILTAP_LAB_TESTS)
            COMMAND ${MT_LAB_SRC}/check-secrets.sh $<TARGET_FILE:mailtap> ${MT_LAB_OUT}/check/secrets
                    ${MT_LAB_OUT}/auth_plain_clear.pcap ${MT_LAB_OUT}/auth_login_clear.pcap)
   set_tests_properties(lab_secrets PROPERTIES FIXTURES_REQUIRED lab TIMEOUT 60)
+
+  # The middlebox cases (mitm-lab.sh, mitm-cases.sh): a second lab run with a router namespace and
+  # mitm.py between client and Postfix, captured on both sides of the router.
+  set(MT_MITM_OUT ${MT_LAB_OUT}/mitm)
+  set(MT_MITM_EXP ${MT_LAB_SRC}/expected-mitm)
+  add_test(NAME lab_mitm_setup COMMAND ${MT_LAB_SRC}/run-lab.sh ${MT_LAB_OUT} mitm)
+  set_tests_properties(lab_mitm_setup PROPERTIES FIXTURES_SETUP lab_mitm TIMEOUT 180 RUN_SERIAL TRUE)
+
+  file(GLOB MT_MITM_CLIENT ${MT_MITM_EXP}/client/*.txt)
+  file(GLOB MT_MITM_SERVER ${MT_MITM_EXP}/server/*.txt)
+  list(SORT MT_MITM_CLIENT)
+  list(SORT MT_MITM_SERVER)
+  # Each case from the client side (what the tampering shows) and from the server side (untouched).
+  foreach(exp ${MT_MITM_CLIENT})
+    get_filename_component(case ${exp} NAME_WE)
+    add_test(NAME lab_${case}
+             COMMAND ${MT_LAB_SRC}/check-case.sh $<TARGET_FILE:mailtap> ${MT_MITM_OUT}/${case}.pcap
+                     ${MT_MITM_OUT}/check/${case} ${exp})
+    add_test(NAME lab_${case}_server
+             COMMAND ${MT_LAB_SRC}/check-case.sh $<TARGET_FILE:mailtap> ${MT_MITM_OUT}/${case}_server.pcap
+                     ${MT_MITM_OUT}/check/${case}_server ${MT_MITM_EXP}/server/${case}.txt)
+    set_tests_properties(lab_${case} lab_${case}_server PROPERTIES FIXTURES_REQUIRED lab_mitm TIMEOUT 60)
+  endforeach()
+
+  # Both sides of the stripped session in one run and one database: the union of the two sides,
+  # nothing added or lost (README: what each side shows and why).
+  add_test(NAME lab_mitm_strip_both_sides
+           COMMAND ${MT_LAB_SRC}/check-case.sh $<TARGET_FILE:mailtap>
+                   ${MT_MITM_OUT}/mitm_strip.pcap,${MT_MITM_OUT}/mitm_strip_server.pcap
+                   ${MT_MITM_OUT}/check/strip_both ${MT_MITM_EXP}/client/mitm_strip.txt
+                   ${MT_MITM_EXP}/server/mitm_strip.txt)
+  # The offers seen in one run are remembered for the next run on the same database.
+  add_test(NAME lab_mitm_strip_two_runs
+           COMMAND ${MT_LAB_SRC}/check-case.sh $<TARGET_FILE:mailtap>
+                   ${MT_MITM_OUT}/mitm_strip_part1.pcap+${MT_MITM_OUT}/mitm_strip_part2.pcap
+                   ${MT_MITM_OUT}/check/strip_two_runs ${MT_MITM_EXP}/client/mitm_strip.txt)
+  # Every middlebox case in one capture per side: cross-session evidence must not cross cases.
+  add_test(NAME lab_mitm_all_client
+           COMMAND ${MT_LAB_SRC}/check-case.sh $<TARGET_FILE:mailtap> ${MT_MITM_OUT}/all_client.pcap
+                   ${MT_MITM_OUT}/check/all_client ${MT_MITM_CLIENT})
+  add_test(NAME lab_mitm_all_server
+           COMMAND ${MT_LAB_SRC}/check-case.sh $<TARGET_FILE:mailtap> ${MT_MITM_OUT}/all_server.pcap
+                   ${MT_MITM_OUT}/check/all_server ${MT_MITM_SERVER})
+  set_tests_properties(lab_mitm_strip_both_sides lab_mitm_strip_two_runs lab_mitm_all_client
+                       lab_mitm_all_server PROPERTIES FIXTURES_REQUIRED lab_mitm TIMEOUT 60)
 endif()

@@ -17,7 +17,8 @@ LAB_POSTFIX_UP=0
 LAB_CLIENT_ADDRS="192.0.2.10 192.0.2.11 192.0.2.12 192.0.2.13 192.0.2.14 192.0.2.15 192.0.2.16
  192.0.2.17 192.0.2.18 192.0.2.19 192.0.2.20"
 LAB_SERVER_ADDRS="192.0.2.25 192.0.2.26 192.0.2.31 192.0.2.32 192.0.2.33 192.0.2.34 192.0.2.35
- 192.0.2.36"
+ 192.0.2.36 192.0.2.41 192.0.2.42 192.0.2.43 192.0.2.44 192.0.2.45 192.0.2.46 192.0.2.47 192.0.2.48
+ 192.0.2.49 192.0.2.50"
 
 LAB_USER=labuser
 LAB_PASS=S3cr3t-Lab-Pa55
@@ -42,6 +43,7 @@ lab_srv() { ip netns exec "$LAB_NS_SRV" "$@"; }
 # Remove everything the lab made; safe to call twice and on a half-built lab.
 lab_cleanup() {
 	set +e
+	declare -F lab_mitm_cleanup >/dev/null && lab_mitm_cleanup
 	if [ -n "$LAB_TCPDUMP_PID" ]; then
 		kill -INT "$LAB_TCPDUMP_PID" 2>/dev/null
 		wait "$LAB_TCPDUMP_PID" 2>/dev/null
@@ -207,6 +209,9 @@ lab_postfix_master() {
 	192.0.2.35:465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt -o smtpd_tls_cert_file=$pki/far.crt -o smtpd_tls_key_file=$pki/far.key
 	# STARTTLS limited to TLS 1.0
 	192.0.2.36:25 inet n - n - - smtpd -o smtpd_tls_security_level=may -o smtpd_tls_protocols=TLSv1 -o smtpd_tls_mandatory_protocols=TLSv1 -o $weak -o smtpd_tls_ciphers=medium
+	# behind the middlebox (mitm-lab.sh): STARTTLS offered, one address per case; 587 with AUTH only in TLS
+	192.0.2.41:587 inet n - n - - smtpd -o smtpd_tls_security_level=may -o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=yes
+$(for a in 42 43 44 45 46 47 48 49 50; do printf '192.0.2.%s:25 inet n - n - - smtpd -o smtpd_tls_security_level=may\n' $a; done)
 	pickup    unix  n       -       n       60      1       pickup
 	cleanup   unix  n       -       n       -       0       cleanup
 	qmgr      unix  n       -       n       300     1       qmgr
@@ -260,7 +265,8 @@ lab_postfix_up() {
 		|| { cat "$LAB_DIR/postfix-start.log" >&2 || true; lab_die "postfix did not start (config in $LAB_DIR/etc)"; }
 	LAB_POSTFIX_UP=1
 	local a i
-	for a in 192.0.2.25:25 192.0.2.25:2525 192.0.2.25:587 192.0.2.25:465 192.0.2.26:25 192.0.2.36:25; do
+	for a in 192.0.2.25:25 192.0.2.25:2525 192.0.2.25:587 192.0.2.25:465 192.0.2.26:25 192.0.2.36:25 \
+		192.0.2.41:587 192.0.2.42:25 192.0.2.50:25; do
 		for i in $(seq 1 50); do
 			lab_srv ss -ltn "( sport = :${a#*:} )" | grep -q "${a%:*}:${a#*:}" && break
 			sleep 0.1

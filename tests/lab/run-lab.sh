@@ -1,21 +1,32 @@
 #!/bin/bash
 # run-lab.sh — build the namespace lab, run every client case once, write one capture per case.
-# Usage: run-lab.sh OUTDIR [CASE...]   (root). Writes OUTDIR/<case>.pcap, OUTDIR/all.pcap and
-# OUTDIR/sample.pcap (the cases of LAB_SAMPLE_CASES), then tears the lab down, also on failure.
+# Usage: run-lab.sh OUTDIR [CASE...]   (root; no CASE = the direct cases; "mitm" = every middlebox case). Writes OUTDIR/<case>.pcap, OUTDIR/all.pcap and
+# OUTDIR/sample.pcap (the cases of LAB_SAMPLE_CASES); the middlebox cases (mitm-cases.sh) go to
+# OUTDIR/mitm/<case>.pcap (client side), <case>_server.pcap, all_client.pcap and all_server.pcap.
+# Then it tears the lab down, also on failure.
 # LAB_KEEP=1 keeps the temp dir (postfix log, client logs) for debugging.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 . "$here/cases.sh"
+. "$here/mitm-lab.sh"
+. "$here/mitm-cases.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 OUTDIR [CASE...]" >&2; exit 2; }
 out=$1; shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-cases=("$@")
-if [ ${#cases[@]} -eq 0 ]; then
+cases=() mcases=()
+for c in "$@"; do
+	case $c in
+	mitm) mapfile -t mcases < <(printf '%s\n' "$LAB_MITM_CASES" | awk 'NF { print $1 }') ;;
+	mitm_*) mcases+=("$c") ;;
+	*) cases+=("$c") ;;
+	esac
+done
+if [ $# -eq 0 ]; then
 	mapfile -t cases < <(printf '%s\n' "$LAB_CASES" | awk 'NF { print $1 }')
 fi
 
@@ -24,13 +35,22 @@ trap 'exit 130' INT TERM
 lab_up
 mkdir -p "$LAB_DIR/logs"
 
-lab_capture_start "$LAB_DIR/all.pcap"
-for c in "${cases[@]}"; do
+for c in "${cases[@]}" "${mcases[@]}"; do
 	declare -F "case_$c" >/dev/null || lab_die "unknown case '$c'"
+done
+[ ${#mcases[@]} -eq 0 ] || lab_mitm_up
+lab_capture_start "$LAB_DIR/all.pcap"
+for c in "${cases[@]}" "${mcases[@]}"; do
 	lab_log "case $c"
 	"case_$c"
 done
 lab_capture_stop
+if [ ${#mcases[@]} -gt 0 ]; then
+	lab_mitm_down
+	mkdir -p "$out/mitm"
+	lab_mitm_split "$out/mitm" "${mcases[@]}"
+fi
+[ ${#cases[@]} -gt 0 ] || { lab_log "captures in $out"; exit 0; }
 
 # One capture per case: the lab capture filtered on the case's 4-tuple.
 cp "$LAB_DIR/all.pcap" "$out/all.pcap"
