@@ -12,6 +12,10 @@ add_test(NAME data_sample
                  ${MT_LAB_SRC}/expected/implicit_tls.txt ${MT_LAB_SRC}/expected/starttls_refused.txt)
 set_tests_properties(data_sample PROPERTIES TIMEOUT 60)
 
+# The middlebox's reply rewriting (strip/mask, continuation marks) on literal replies; no root.
+add_test(NAME lab_mitm_proxy_selftest COMMAND python3 ${MT_LAB_SRC}/mitm.py --self-test)
+set_tests_properties(lab_mitm_proxy_selftest PROPERTIES TIMEOUT 30)
+
 if(MAILTAP_LAB_TESTS)
   set(MT_LAB_OUT ${CMAKE_BINARY_DIR}/lab)
 

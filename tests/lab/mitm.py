@@ -224,6 +224,40 @@ async def handle(args, creader, cwriter):
         w.close()
 
 
+def self_test():
+    """The reply rewriting on literal replies, including STARTTLS as the last line; exit 1 on a mismatch."""
+    class Quiet(Conn):
+        def log(self, what):
+            pass
+
+    def run(mode, reply):
+        conn = Quiet(None, 0, mode, None)
+        lines = [l + b"\r\n" for l in reply]
+        if mode == "mask" and lines[0].startswith(b"220"):
+            return rebuild(mask_banner(conn, lines))
+        return rebuild(tamper_ehlo(conn, lines))
+
+    cases = [
+        ("strip", [b"250-mx.example", b"250-PIPELINING", b"250 STARTTLS"],
+         b"250-mx.example\r\n250 PIPELINING\r\n"),
+        ("strip", [b"250-mx.example", b"250-starttls", b"250 8BITMIME"],
+         b"250-mx.example\r\n250 8BITMIME\r\n"),
+        ("strip", [b"250-mx.example", b"250 SIZE 100"], b"250-mx.example\r\n250 SIZE 100\r\n"),
+        ("strip", [b"250 STARTTLS"], b"250 STARTTLS\r\n"),   # never an empty reply
+        ("mask", [b"250-mx.example", b"250 STARTTLS"], b"250-mx.example\r\n250 XXXXXXXA\r\n"),
+        ("mask", [b"220 mx.example ESMTP"], b"220 " + b"*" * 16 + b"\r\n"),
+        ("strip", [b"354 go ahead STARTTLS"], b"354 go ahead STARTTLS\r\n"),
+    ]
+    bad = 0
+    for mode, reply, want in cases:
+        got = run(mode, reply)
+        if got != want:
+            print(f"FAIL {mode} {reply!r}: got {got!r}, want {want!r}")
+            bad += 1
+    print(f"mitm.py self-test: {len(cases) - bad} of {len(cases)} passed")
+    return 1 if bad else 0
+
+
 async def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--listen", default="0.0.0.0:10025")
@@ -241,6 +275,8 @@ async def main():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--self-test"]:
+        sys.exit(self_test())
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
