@@ -1,4 +1,4 @@
-/* oui.c — MAC vendor lookup: the IEEE MA-L/MA-M/MA-S/IAB registries loaded once, binary search. */
+/* oui.c — MAC vendor lookup: the IEEE MA-L/MA-M/MA-S/IAB registries read once and hashed by prefix. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,30 +7,22 @@
 
 /* Longest vendor name kept (escaped). */
 #define OUI_NAME_MAX 96
+#define OUI_FILES 4
 
-struct oui_entry {
-	uint64_t prefix;	/* the assignment's hex digits as a number */
-	uint32_t name;		/* offset into names */
-	uint8_t bits;		/* 24, 28 or 36 */
+/* One assignment: its key (prefix length << 40 | prefix; 0 = empty slot) and where its CSV line
+ * starts. The vendor name is parsed and escaped on the first lookup only. */
+struct oui_slot {
+	uint64_t key;
+	uint32_t file, off;
+	char *name;
 };
 
 struct oui_db {
-	struct oui_entry *e;
-	size_t n, cap;
-	char *names;
-	size_t nlen, ncap;
+	char *text[OUI_FILES];		/* whole registry files, NUL-terminated */
+	struct oui_slot *slot;
+	size_t mask;			/* slots - 1 (a power of two) */
+	size_t n;
 };
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct oui_entry *x = a, *y = b;
-
-	if (x->bits != y->bits)
-		return x->bits < y->bits ? -1 : 1;
-	if (x->prefix != y->prefix)
-		return x->prefix < y->prefix ? -1 : 1;
-	return 0;
-}
 
 /* Copy CSV field i of line (RFC 4180 quoting) into out; returns false if the line is short. */
 static bool csv_field(const char *line, int i, char *out, size_t cap)
@@ -68,80 +60,116 @@ static bool csv_field(const char *line, int i, char *out, size_t cap)
 	}
 }
 
-static bool parse_hex(const char *s, uint64_t *v, uint8_t *bits)
+static inline uint64_t slot_hash(uint64_t key)
 {
-	size_t n = strlen(s);
-	char *end;
-
-	if (n != 6 && n != 7 && n != 9)
-		return false;
-	*v = strtoull(s, &end, 16);
-	*bits = (uint8_t)(n * 4);
-	return *end == '\0';
+	key ^= key >> 29;
+	key *= 0xbf58476d1ce4e5b9ULL;
+	return key ^ (key >> 32);
 }
 
-static bool add_entry(struct oui_db *db, uint64_t prefix, uint8_t bits, const char *name)
+static struct oui_slot *probe(const struct oui_db *db, uint64_t key)
 {
-	char esc[OUI_NAME_MAX];
-	size_t len = escape_bytes(esc, sizeof(esc), (const uint8_t *)name, strlen(name));
+	size_t i = slot_hash(key) & db->mask;
 
-	if (db->n == db->cap) {
-		size_t nc = db->cap ? db->cap * 2 : 4096;
-		struct oui_entry *ne = realloc(db->e, nc * sizeof(*ne));
-		if (!ne)
+	while (db->slot[i].key && db->slot[i].key != key)
+		i = (i + 1) & db->mask;
+	return &db->slot[i];
+}
+
+/* The assignment column ("002272", "8C1F64A", "70B3D5123"): hex digits then a comma. */
+static bool parse_assignment(const char *p, uint64_t *key)
+{
+	uint64_t v = 0;
+	unsigned n = 0;
+
+	for (; n < 10 && p[n] != ','; n++) {
+		char c = p[n];
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+			   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+			   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
+		if (d == 16)
 			return false;
-		db->e = ne;
-		db->cap = nc;
+		v = v << 4 | d;
 	}
-	if (db->nlen + len + 1 > db->ncap) {
-		size_t nc = db->ncap ? db->ncap * 2 : 256 * 1024;
-		char *nn = realloc(db->names, nc);
-		if (!nn)
-			return false;
-		db->names = nn;
-		db->ncap = nc;
-	}
-	db->e[db->n++] = (struct oui_entry){ prefix, (uint32_t)db->nlen, bits };
-	memcpy(db->names + db->nlen, esc, len + 1);
-	db->nlen += len + 1;
+	if (p[n] != ',' || (n != 6 && n != 7 && n != 9))
+		return false;
+	*key = (uint64_t)(n * 4) << 40 | v;
 	return true;
 }
 
-static void load_file(struct oui_db *db, const char *dir, const char *file)
+static char *read_whole(const char *dir, const char *file)
 {
-	char path[4096], line[1024], hex[16], name[256];
+	char path[4096];
 	FILE *f;
+	long size;
+	char *buf = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t v;
-		uint8_t bits;
-		if (!csv_field(line, 1, hex, sizeof(hex)) || !parse_hex(hex, &v, &bits))
-			continue;	/* the header line, or a malformed one */
-		if (!csv_field(line, 2, name, sizeof(name)) || !add_entry(db, v, bits, name))
-			continue;
+	if (!(f = fopen(path, "r")))
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 && size < (64L << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
+		size_t got = fread(buf, 1, (size_t)size, f);
+		buf[got] = '\0';
 	}
 	fclose(f);
+	return buf;
+}
+
+static size_t count_lines(const char *t)
+{
+	size_t n = 0;
+
+	for (; (t = strchr(t, '\n')); t++)
+		n++;
+	return n + 1;
+}
+
+/* Index every line of file i: "Registry,Assignment,Organization Name,Address". */
+static void index_file(struct oui_db *db, unsigned i)
+{
+	const char *t = db->text[i];
+
+	for (const char *line = t; line && *line;) {
+		const char *comma = strchr(line, ',');
+		const char *next = strchr(line, '\n');
+		uint64_t key;
+		if (comma && (!next || comma < next) && parse_assignment(comma + 1, &key)) {
+			struct oui_slot *sl = probe(db, key);
+			if (!sl->key) {		/* the first registration of a prefix wins */
+				*sl = (struct oui_slot){ key, i, (uint32_t)(line - t), NULL };
+				db->n++;
+			}
+		}
+		line = next ? next + 1 : NULL;
+	}
 }
 
 struct oui_db *oui_load(const char *dir)
 {
-	static const char *const files[] = { "oui.csv", "mam.csv", "oui36.csv", "iab.csv" };
+	static const char *const files[OUI_FILES] = { "oui.csv", "mam.csv", "oui36.csv", "iab.csv" };
 	struct oui_db *db = calloc(1, sizeof(*db));
+	size_t lines = 0, cap = 1024;
 
 	if (!db)
 		return NULL;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		load_file(db, dir ? dir : OUI_DEFAULT_DIR, files[i]);
-	if (db->n)
-		qsort(db->e, db->n, sizeof(*db->e), entry_cmp);
+	for (unsigned i = 0; i < OUI_FILES; i++)
+		if ((db->text[i] = read_whole(dir ? dir : OUI_DEFAULT_DIR, files[i])))
+			lines += count_lines(db->text[i]);
+	while (cap < lines * 2)
+		cap *= 2;
+	if (!(db->slot = calloc(cap, sizeof(*db->slot)))) {
+		oui_free(db);
+		return NULL;
+	}
+	db->mask = cap - 1;
+	for (unsigned i = 0; i < OUI_FILES; i++)
+		if (db->text[i])
+			index_file(db, i);
 	return db;
 }
 
-const char *oui_lookup(const struct oui_db *db, const uint8_t mac[6])
+const char *oui_lookup(struct oui_db *db, const uint8_t mac[6])
 {
 	static const uint8_t lens[] = { 36, 28, 24 };
 	uint64_t m = 0;
@@ -151,10 +179,17 @@ const char *oui_lookup(const struct oui_db *db, const uint8_t mac[6])
 	for (int i = 0; i < 6; i++)
 		m = m << 8 | mac[i];
 	for (size_t i = 0; i < sizeof(lens); i++) {
-		struct oui_entry key = { m >> (48 - lens[i]), 0, lens[i] };
-		const struct oui_entry *hit = bsearch(&key, db->e, db->n, sizeof(*db->e), entry_cmp);
-		if (hit)
-			return db->names + hit->name;
+		struct oui_slot *sl = probe(db, (uint64_t)lens[i] << 40 | m >> (48 - lens[i]));
+		if (!sl->key)
+			continue;
+		if (!sl->name) {
+			char raw[256], esc[OUI_NAME_MAX];
+			if (!csv_field(db->text[sl->file] + sl->off, 2, raw, sizeof(raw)))
+				return NULL;
+			escape_bytes(esc, sizeof(esc), (const uint8_t *)raw, strlen(raw));
+			sl->name = strdup(esc);
+		}
+		return sl->name;
 	}
 	return NULL;
 }
@@ -168,7 +203,10 @@ void oui_free(struct oui_db *db)
 {
 	if (!db)
 		return;
-	free(db->e);
-	free(db->names);
+	for (size_t i = 0; db->slot && i <= db->mask; i++)
+		free(db->slot[i].name);
+	for (unsigned i = 0; i < OUI_FILES; i++)
+		free(db->text[i]);
+	free(db->slot);
 	free(db);
 }

@@ -371,7 +371,8 @@ static int run_returning(sqlite3_stmt *s, int64_t *id)
 }
 
 /* Bind a stored string: NULL or empty binds NULL; at most SESSION_STR_MAX - 1 bytes. */
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
+/* Not inlined: callers pass arrays of many sizes, all NUL-terminated. */
+__attribute__((noinline)) static void bind_str(sqlite3_stmt *s, int i, const char *v)
 {
 	if (!v || !*v)
 		sqlite3_bind_null(s, i);

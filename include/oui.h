@@ -15,8 +15,9 @@ struct oui_db;
 struct oui_db *oui_load(const char *dir);
 
 /* Vendor of a MAC address, longest registered prefix first (36, 28, then 24 bits); NULL when
- * unknown. The string is escaped printable ASCII and lives as long as db. */
-const char *oui_lookup(const struct oui_db *db, const uint8_t mac[6]);
+ * unknown. The string is escaped printable ASCII and lives as long as db (names are parsed on
+ * first use, so db changes). */
+const char *oui_lookup(struct oui_db *db, const uint8_t mac[6]);
 
 /* Number of prefixes loaded (for tests and stats). */
 unsigned oui_count(const struct oui_db *db);

@@ -18,9 +18,11 @@ struct sensor_totals {
 struct workers;
 
 /* Start one worker thread per capture (captures[i] belongs to worker i from now on), each with
- * its own sensor of options o. Finished sessions queue up for workers_drain(). NULL + message. */
-struct workers *workers_start(struct capture **captures, unsigned n, const struct sensor_opts *o,
-			      char *err, size_t errcap);
+ * its own sensor of options o. Finished sessions queue up for workers_drain(). With inline_one
+ * and a single capture no thread is started: workers_drain() reads a slice of frames itself (a
+ * file is read fastest by one thread: stdio and syscalls skip their locking). NULL + message. */
+struct workers *workers_start(struct capture **captures, unsigned n, bool inline_one,
+			      const struct sensor_opts *o, char *err, size_t errcap);
 
 /* Hand queued sessions to sink and DHCP facts to dsink (on the calling thread, the single
  * writer), waiting up to wait_ms for the first. Returns false once every worker has finished and

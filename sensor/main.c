@@ -582,7 +582,14 @@ static int setup(struct options *o, struct run *r)
 				(unsigned)o->downgrade_window_s);
 	if (o->json && !(r->json = jsonout_open(o->json, o->sensor_name, err, sizeof(err))))
 		goto fail;
-	if (!(r->workers = workers_start(r->caps, (unsigned)r->ncaps, &o->sensor, err, sizeof(err))))
+	/* Files are read on this thread; standard input (maybe a slow pipe) and live interfaces by
+	 * worker threads, so the writer's timed commits never wait for input. */
+	bool inline_one = o->nfiles > 0;
+	for (int i = 0; i < o->nfiles; i++)
+		if (strcmp(o->files[i], "-") == 0)
+			inline_one = false;
+	if (!(r->workers = workers_start(r->caps, (unsigned)r->ncaps, inline_one, &o->sensor,
+					 err, sizeof(err))))
 		goto fail;
 	return 0;
 fail:

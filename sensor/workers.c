@@ -11,6 +11,9 @@
 /* Finished sessions waiting for the writer; a full queue makes workers wait (counted). */
 #define QUEUE_MAX 4096
 
+/* Frames an inline worker handles between two turns of the writer (about a millisecond). */
+#define INLINE_SLICE 4096
+
 struct qnode {
 	struct qnode *next;
 	bool is_dhcp;
@@ -41,6 +44,7 @@ struct workers {
 	unsigned running;
 	uint64_t queue_waits;
 	unsigned n;
+	bool inline_worker;		/* one worker run on the writer's thread (files) */
 	volatile sig_atomic_t stop;
 	struct worker wk[];
 };
@@ -109,21 +113,21 @@ static uint64_t wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void *worker_main(void *arg)
+/* Read and process up to max frames (0: no limit). Returns false when this worker is done. */
+static bool worker_step(struct worker *k, unsigned max)
 {
-	struct worker *k = arg;
 	struct workers *w = k->w;
 	struct capture_frame fr;
-	sigset_t all;
+	unsigned done = 0;
 	int n;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main thread's */
 	while (!w->stop && (n = capture_next(k->cap, &fr)) != -1) {
 		if (n == 1) {
 			sensor_frame(k->sn, fr.dlt, fr.data, fr.caplen, fr.wirelen, fr.ts_us);
 			if ((sensor_counters(k->sn)->packets & 4095) == 0)
 				publish(k);
+			if (max && ++done >= max)
+				return true;
 			continue;
 		}
 		if (n == 0) {
@@ -136,6 +140,8 @@ static void *worker_main(void *arg)
 				break;		/* a live interface failed: this worker ends */
 		}
 		publish(k);
+		if (max)
+			return true;
 	}
 	sensor_finish(k->sn);
 	publish(k);
@@ -143,11 +149,21 @@ static void *worker_main(void *arg)
 	w->running--;
 	pthread_cond_broadcast(&w->nonempty);
 	pthread_mutex_unlock(&w->mu);
+	return false;
+}
+
+static void *worker_main(void *arg)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main thread's */
+	worker_step(arg, 0);
 	return NULL;
 }
 
-struct workers *workers_start(struct capture **captures, unsigned n, const struct sensor_opts *o,
-			      char *err, size_t errcap)
+struct workers *workers_start(struct capture **captures, unsigned n, bool inline_one,
+			      const struct sensor_opts *o, char *err, size_t errcap)
 {
 	struct workers *w = calloc(1, sizeof(*w) + n * sizeof(struct worker));
 	struct sensor_opts per = *o;
@@ -177,7 +193,8 @@ struct workers *workers_start(struct capture **captures, unsigned n, const struc
 		w->n = i + 1;
 	}
 	w->running = n;
-	for (unsigned i = 0; i < n; i++) {
+	w->inline_worker = inline_one && n == 1;
+	for (unsigned i = 0; !w->inline_worker && i < n; i++) {
 		if (pthread_create(&w->wk[i].th, NULL, worker_main, &w->wk[i]) != 0) {
 			snprintf(err, errcap, "cannot start worker thread %u", i);
 			abort();	/* broken invariant: threads are a basic resource here */
@@ -192,8 +209,10 @@ bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, 
 	struct qnode *batch;
 	bool more;
 
+	if (w->inline_worker && w->running)
+		worker_step(&w->wk[0], INLINE_SLICE);
 	pthread_mutex_lock(&w->mu);
-	if (!w->head && w->running) {
+	if (!w->head && w->running && !w->inline_worker) {
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += (long)wait_ms * 1000000;

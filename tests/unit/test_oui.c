@@ -43,7 +43,7 @@ static int find_prefix(const char *csv, const char *org, uint8_t mac[3])
 	return found;
 }
 
-static void expect_vendor(const struct oui_db *o, const uint8_t mac[6], const char *org)
+static void expect_vendor(struct oui_db *o, const uint8_t mac[6], const char *org)
 {
 	const char *v = oui_lookup(o, mac);
 
