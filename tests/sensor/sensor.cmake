@@ -1,3 +1,6 @@
 # sensor_dhcp: DHCP seen on the span names the device that sends mail.
 add_test(NAME sensor_dhcp COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/dhcp.sh $<TARGET_FILE:mailtap>
          $<TARGET_FILE:pcapgen> ${CMAKE_BINARY_DIR}/sensor-dhcp)
+# sensor_pcapng: pcapng input (a file and standard input) gives what the same packets give as pcap.
+add_test(NAME sensor_pcapng COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/pcapng.sh $<TARGET_FILE:mailtap>
+         $<TARGET_FILE:pcapgen> ${CMAKE_BINARY_DIR}/sensor-pcapng)
