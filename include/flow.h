@@ -32,7 +32,8 @@ struct flow {
 	struct flow_key key;
 	struct flow *hnext;			/* hash chain */
 	struct flow *lprev, *lnext;		/* expiry list */
-	uint64_t last_us;
+	uint64_t last_us;			/* last packet */
+	uint64_t filed_us;			/* its place in the expiry list (<= last_us) */
 	uint32_t isn[2];			/* SYN sequence per direction (enum dir) */
 	struct app *app;			/* decoders and reassembly; mail flows only */
 	struct ndpi_flow_struct *dpi;		/* while nDPI classifies */
@@ -70,7 +71,8 @@ struct flow *flow_lookup(struct flow_table *t, const struct flow_key *k);
  * oldest flow is evicted first through evict(ctx, flow) (counted). NULL only if out of memory. */
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_t now_us,
 			 void (*evict)(void *ctx, struct flow *f), void *ctx);
-/* Mark f used at now_us and (re)file it on list l. */
+/* Mark f used at now_us on list l. Within the same list only last_us changes (the expiry sweep
+ * re-files flows lazily), so the common case touches no other flow. */
 void flow_touch(struct flow_table *t, struct flow *f, enum flow_list l, uint64_t now_us);
 /* Remove and free f (its app and dpi state must already be released). */
 void flow_remove(struct flow_table *t, struct flow *f);

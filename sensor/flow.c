@@ -17,7 +17,8 @@ struct flow_list_head {
 
 struct flow_table {
 	struct flow **buckets;
-	uint32_t nbuckets;		/* power of two */
+	uint32_t nbuckets;		/* power of two; grows with the flows, up to max_buckets */
+	uint32_t max_buckets;
 	uint32_t max_flows;
 	struct flow_list_head lists[LIST__COUNT];
 	struct slab *slabs;
@@ -39,9 +40,10 @@ struct flow_table *flow_table_new(uint32_t max_flows)
 
 	if (!t)
 		return NULL;
-	while (nb < max_flows / 2 && nb < (1u << 30))
-		nb <<= 1;
-	/* calloc of a large array maps zero pages: untouched buckets cost no resident memory. */
+	t->max_buckets = 1024;
+	while (t->max_buckets < max_flows && t->max_buckets < (1u << 30))
+		t->max_buckets <<= 1;
+	/* Start small (a small array stays in cache) and double while flows outnumber buckets. */
 	t->buckets = calloc(nb, sizeof(*t->buckets));
 	if (!t->buckets) {
 		free(t);
@@ -137,6 +139,7 @@ static void list_append(struct flow_table *t, struct flow *f, enum flow_list whi
 	struct flow_list_head *l = &t->lists[which];
 
 	f->list = (uint8_t)which;
+	f->filed_us = f->last_us;
 	f->lnext = NULL;
 	f->lprev = l->tail;
 	if (l->tail)
@@ -176,6 +179,28 @@ static struct flow *eviction_victim(struct flow_table *t)
 	return t->lists[LIST_ACTIVE].head;
 }
 
+/* Double the bucket array (rehashing every flow); on allocation failure keep the old one. */
+static void grow(struct flow_table *t)
+{
+	uint32_t nb = t->nbuckets * 2;
+	struct flow **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return;
+	for (uint32_t i = 0; i < t->nbuckets; i++) {
+		struct flow *f = t->buckets[i], *next;
+		for (; f; f = next) {
+			next = f->hnext;
+			uint32_t j = flow_hash(&f->key) & (nb - 1);
+			f->hnext = b[j];
+			b[j] = f;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = nb;
+}
+
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_t now_us,
 			 void (*evict)(void *ctx, struct flow *f), void *ctx)
 {
@@ -188,6 +213,8 @@ struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_
 			t->st.evicted++;
 		}
 	}
+	if (t->st.active >= t->nbuckets && t->nbuckets < t->max_buckets)
+		grow(t);
 	struct flow *f = flow_alloc(t);
 	if (!f)
 		return NULL;
@@ -208,8 +235,8 @@ void flow_touch(struct flow_table *t, struct flow *f, enum flow_list l, uint64_t
 	/* Packet time may go backwards (merged captures): never move last_us back. */
 	if (now_us > f->last_us)
 		f->last_us = now_us;
-	if (f->list == l && t->lists[l].tail == f)
-		return;
+	if (f->list == l)
+		return;		/* the sweep re-files it if it is still in use */
 	list_unlink(t, f);
 	list_append(t, f, l);
 }
@@ -261,7 +288,13 @@ unsigned flow_expire(struct flow_table *t, uint64_t now_us,
 	for (int l = 0; l < LIST__COUNT; l++) {
 		uint64_t timeout_us = list_timeout_s[l] * 1000000 / div;
 		struct flow *f;
-		while ((f = t->lists[l].head) && f->last_us + timeout_us < now_us) {
+		/* The list is ordered by filed_us; a flow used since it was filed goes to the tail. */
+		while ((f = t->lists[l].head) && f->filed_us + timeout_us < now_us) {
+			if (f->last_us + timeout_us >= now_us) {
+				list_unlink(t, f);
+				list_append(t, f, (enum flow_list)l);
+				continue;
+			}
 			if (expire)
 				expire(ctx, f);
 			flow_remove(t, f);
