@@ -1,7 +1,9 @@
 /* dhcp.c — pure, bounds-checked parser of one DHCP/BOOTP message (RFC 2131, options RFC 2132). */
 #include <stdio.h>
 #include <string.h>
+#include "cursor.h"
 #include "dhcp.h"
+#include "session.h"
 
 /* RFC 2131 §2: fixed BOOTP fields before the options. */
 enum {
@@ -28,75 +30,22 @@ enum {
 /* RFC 2131 §3: 99.130.83.99 starts the options field. */
 static const uint8_t magic_cookie[4] = { 99, 130, 83, 99 };
 
-/* A bounds-checked cursor with a sticky error flag: a read past the end yields NULL or zero and
- * sets err; every later read fails too, so the caller checks err once. */
-struct dcur {
-	const uint8_t *p;
-	size_t n, off;
-	bool err;
-};
-
-static inline const uint8_t *dget_bytes(struct dcur *c, size_t len)
+/* A cursor over p[0..n), in error from the start when p is NULL (an absent field). */
+static inline struct cur dsub(const uint8_t *p, size_t n)
 {
-	const uint8_t *r;
+	struct cur c = cur_make(p, p ? n : 0);
 
-	if (c->err || c->n - c->off < len) {
-		c->err = true;
-		return NULL;
-	}
-	r = c->p + c->off;
-	c->off += len;
-	return r;
-}
-
-static inline uint8_t dget_u8(struct dcur *c)
-{
-	const uint8_t *b = dget_bytes(c, 1);
-
-	return b ? b[0] : 0;
-}
-
-static inline uint32_t dget_u32(struct dcur *c)
-{
-	const uint8_t *b = dget_bytes(c, 4);
-
-	return b ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3] : 0;
-}
-
-static inline void dget_copy(struct dcur *c, uint8_t *dst, size_t len)
-{
-	const uint8_t *b = dget_bytes(c, len);
-
-	if (b)
-		memcpy(dst, b, len);
-}
-
-static inline struct dcur dsub(const uint8_t *p, size_t n)
-{
-	struct dcur c = { p, n, 0, p == NULL };
-
+	c.err = p == NULL;
 	return c;
 }
 
-/* Escape wire bytes into dst (cap >= 1): printable ASCII kept, backslash doubled, any other byte
- * as \xNN; a trailing NUL of a C-minded client is dropped; cut at a whole escape. */
+/* Escape wire bytes into dst like every stored wire string, after dropping the trailing NULs a
+ * C-minded client puts at the end of a name. */
 static void escape_into(char *dst, size_t cap, const uint8_t *s, size_t n)
 {
-	size_t o = 0;
-
 	while (n > 0 && s[n - 1] == 0)
 		n--;
-	for (size_t i = 0; i < n; i++) {
-		char tmp[5];
-		int w = s[i] == '\\' ? snprintf(tmp, sizeof(tmp), "\\\\")
-			: (s[i] >= 0x20 && s[i] < 0x7f) ? snprintf(tmp, sizeof(tmp), "%c", s[i])
-			: snprintf(tmp, sizeof(tmp), "\\x%02x", s[i]);
-		if (o + (size_t)w >= cap)
-			break;
-		memcpy(dst + o, tmp, (size_t)w);
-		o += (size_t)w;
-	}
-	dst[o] = '\0';
+	escape_bytes(dst, cap, s, n);
 }
 
 /* RFC 2132 §9.8: the parameter request list as decimal codes, comma-separated, cut to fit. */
@@ -153,10 +102,10 @@ static enum dhcp_result take_option(struct dhcp_facts *f, uint8_t code, const ui
 
 /* Walk one options area (RFC 2132 §2: code, length, value; pad and end are single bytes).
  * Running out of bytes at an option boundary ends the area like an end option. */
-static enum dhcp_result walk_options(struct dhcp_facts *f, struct dcur c, uint8_t *overload)
+static enum dhcp_result walk_options(struct dhcp_facts *f, struct cur c, uint8_t *overload)
 {
 	while (!c.err && c.off < c.n) {
-		uint8_t code = dget_u8(&c), len;
+		uint8_t code = get_u8(&c), len;
 		const uint8_t *v;
 		enum dhcp_result r;
 
@@ -164,8 +113,8 @@ static enum dhcp_result walk_options(struct dhcp_facts *f, struct dcur c, uint8_
 			return DHCP_OK;
 		if (code == OPT_PAD)
 			continue;
-		len = dget_u8(&c);
-		v = dget_bytes(&c, len);
+		len = get_u8(&c);
+		v = get_bytes(&c, len);
 		if (c.err)
 			return DHCP_TRUNCATED;
 		r = take_option(f, code, v, len, overload);
@@ -177,26 +126,26 @@ static enum dhcp_result walk_options(struct dhcp_facts *f, struct dcur c, uint8_
 
 enum dhcp_result dhcp_parse(const uint8_t *p, size_t n, struct dhcp_facts *f)
 {
-	struct dcur c = dsub(p, n);
+	struct cur c = dsub(p, n);
 	uint8_t htype, hlen, chaddr[BOOTP_CHADDR_LEN] = { 0 }, cookie[4] = { 0 }, overload = 0;
 	const uint8_t *sname, *file;
 	enum dhcp_result r;
 
 	memset(f, 0, sizeof(*f));
 	/* RFC 2131 §2, Figure 1: op htype hlen hops xid secs flags ciaddr yiaddr siaddr giaddr */
-	f->op = dget_u8(&c);
-	htype = dget_u8(&c);
-	hlen = dget_u8(&c);
-	(void)dget_u8(&c);			/* hops */
-	f->xid = dget_u32(&c);
-	(void)dget_bytes(&c, 4);		/* secs, flags */
-	dget_copy(&c, f->ciaddr, 4);
-	dget_copy(&c, f->yiaddr, 4);
-	(void)dget_bytes(&c, 8);		/* siaddr, giaddr */
-	dget_copy(&c, chaddr, BOOTP_CHADDR_LEN);
-	sname = dget_bytes(&c, BOOTP_SNAME_LEN);
-	file = dget_bytes(&c, BOOTP_FILE_LEN);
-	dget_copy(&c, cookie, sizeof(cookie));	/* RFC 2131 §3 */
+	f->op = get_u8(&c);
+	htype = get_u8(&c);
+	hlen = get_u8(&c);
+	(void)get_u8(&c);			/* hops */
+	f->xid = get_u32(&c);
+	(void)get_bytes(&c, 4);		/* secs, flags */
+	get_copy(&c, f->ciaddr, 4);
+	get_copy(&c, f->yiaddr, 4);
+	(void)get_bytes(&c, 8);		/* siaddr, giaddr */
+	get_copy(&c, chaddr, BOOTP_CHADDR_LEN);
+	sname = get_bytes(&c, BOOTP_SNAME_LEN);
+	file = get_bytes(&c, BOOTP_FILE_LEN);
+	get_copy(&c, cookie, sizeof(cookie));	/* RFC 2131 §3 */
 	if (c.err)
 		return DHCP_TRUNCATED;
 	if ((f->op != BOOTP_OP_REQUEST && f->op != BOOTP_OP_REPLY) ||

@@ -1,6 +1,7 @@
 /* packet.c — parse one captured frame once (link, IPv4/IPv6, TCP) into struct packet, all bounds checked. */
 #include <string.h>
 #include <pcap/dlt.h>
+#include "cursor.h"
 #include "packet.h"
 
 /* Link types that libpcap may report under their LINKTYPE_ value on some platforms. */
@@ -21,82 +22,25 @@ enum {
 /* BSD address families as written by the capturing host (DLT_NULL/DLT_LOOP). */
 enum { BSD_AF_INET = 2, BSD_AF_INET6_BSD = 24, BSD_AF_INET6_FREEBSD = 28, BSD_AF_INET6_DARWIN = 30 };
 
-/* A read cursor over captured bytes; any read past len sets err, which stays set (sticky). */
-struct cursor {
-	const uint8_t *base;
-	uint32_t len, off;
-	bool err;
-};
-
-static inline bool cur_need(struct cursor *c, uint32_t n)
-{
-	if (c->err || n > c->len - c->off) {
-		c->err = true;
-		return false;
-	}
-	return true;
-}
-
-static inline uint8_t cur_u8(struct cursor *c)
-{
-	if (!cur_need(c, 1))
-		return 0;
-	return c->base[c->off++];
-}
-
-static inline uint16_t cur_be16(struct cursor *c)
-{
-	if (!cur_need(c, 2))
-		return 0;
-	const uint8_t *b = c->base + c->off;
-	c->off += 2;
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t cur_be32(struct cursor *c)
-{
-	if (!cur_need(c, 4))
-		return 0;
-	const uint8_t *b = c->base + c->off;
-	c->off += 4;
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline void cur_copy(struct cursor *c, void *dst, uint32_t n)
-{
-	if (!cur_need(c, n)) {
-		memset(dst, 0, n);
-		return;
-	}
-	memcpy(dst, c->base + c->off, n);
-	c->off += n;
-}
-
-static inline void cur_skip(struct cursor *c, uint32_t n)
-{
-	if (cur_need(c, n))
-		c->off += n;
-}
-
 /* The frame as a whole: the cursor over its captured bytes and its length on the wire. */
 struct frame {
-	struct cursor c;
+	struct cur c;
 	uint32_t wirelen;	/* >= caplen */
 };
 
 /* A read past the captured bytes is a snaplen cut if the wire had more, otherwise impossible. */
 static enum pkt_result cut_result(const struct frame *f)
 {
-	return f->c.len < f->wirelen ? PKT_TRUNCATED : PKT_MALFORMED;
+	return f->c.n < f->wirelen ? PKT_TRUNCATED : PKT_MALFORMED;
 }
 
 /* 802.1Q / 802.1ad tags (IEEE 802.1Q §9.6): record outermost VLAN id and depth, return inner type. */
-static uint16_t l2_vlan_tags(struct cursor *c, uint16_t type, struct packet *p)
+static uint16_t l2_vlan_tags(struct cur *c, uint16_t type, struct packet *p)
 {
 	while (!c->err && (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD ||
 			   type == ETHERTYPE_QINQ_OLD)) {
-		uint16_t tci = cur_be16(c);
-		type = cur_be16(c);
+		uint16_t tci = get_u16(c);
+		type = get_u16(c);
 		if (c->err)
 			break;
 		if (p->vlan_depth == 0)
@@ -108,12 +52,12 @@ static uint16_t l2_vlan_tags(struct cursor *c, uint16_t type, struct packet *p)
 }
 
 /* Ethernet II (IEEE 802.3 §3.2.6 type field): dst, src, type; returns the ethertype. */
-static uint16_t link_ether(struct cursor *c, struct packet *p)
+static uint16_t link_ether(struct cur *c, struct packet *p)
 {
-	cur_copy(c, p->dst_mac, 6);
-	cur_copy(c, p->src_mac, 6);
+	get_copy(c, p->dst_mac, 6);
+	get_copy(c, p->src_mac, 6);
 	p->has_mac = !c->err;
-	return l2_vlan_tags(c, cur_be16(c), p);
+	return l2_vlan_tags(c, get_u16(c), p);
 }
 
 /* Keep a 6-byte link-layer source address of a cooked header as the source MAC (no destination). */
@@ -126,26 +70,26 @@ static void sll_source_mac(struct packet *p, const uint8_t addr[8], uint16_t add
 }
 
 /* Linux cooked v1 (pcap-linktype LINKTYPE_LINUX_SLL): pkttype, hatype, addr len, addr[8], protocol. */
-static uint16_t link_sll(struct cursor *c, struct packet *p)
+static uint16_t link_sll(struct cur *c, struct packet *p)
 {
 	uint8_t addr[8];
-	cur_skip(c, 4);			/* packet type, ARPHRD type */
-	uint16_t alen = cur_be16(c);
-	cur_copy(c, addr, 8);
-	uint16_t type = cur_be16(c);
+	get_skip(c, 4);			/* packet type, ARPHRD type */
+	uint16_t alen = get_u16(c);
+	get_copy(c, addr, 8);
+	uint16_t type = get_u16(c);
 	if (!c->err)
 		sll_source_mac(p, addr, alen);
 	return l2_vlan_tags(c, type, p);
 }
 
 /* Linux cooked v2 (LINKTYPE_LINUX_SLL2): protocol, reserved, ifindex, hatype, pkttype, alen, addr[8]. */
-static uint16_t link_sll2(struct cursor *c, struct packet *p)
+static uint16_t link_sll2(struct cur *c, struct packet *p)
 {
 	uint8_t addr[8];
-	uint16_t type = cur_be16(c);
-	cur_skip(c, 2 + 4 + 2 + 1);	/* reserved, interface index, ARPHRD type, packet type */
-	uint8_t alen = cur_u8(c);
-	cur_copy(c, addr, 8);
+	uint16_t type = get_u16(c);
+	get_skip(c, 2 + 4 + 2 + 1);	/* reserved, interface index, ARPHRD type, packet type */
+	uint8_t alen = get_u8(c);
+	get_copy(c, addr, 8);
 	if (!c->err)
 		sll_source_mac(p, addr, alen);
 	return l2_vlan_tags(c, type, p);
@@ -153,9 +97,9 @@ static uint16_t link_sll2(struct cursor *c, struct packet *p)
 
 /* BSD loopback: a 4-byte address family in the capturing host's byte order, which may not be
  * ours, so both orders are tried (DLT_LOOP is network order, but writers disagree). */
-static uint16_t link_null(struct cursor *c)
+static uint16_t link_null(struct cur *c)
 {
-	uint32_t be = cur_be32(c);
+	uint32_t be = get_u32(c);
 	uint32_t le = (be >> 24) | ((be >> 8) & 0xff00) | ((be << 8) & 0xff0000) | (be << 24);
 	if (c->err)
 		return 0;
@@ -168,11 +112,11 @@ static uint16_t link_null(struct cursor *c)
 }
 
 /* Raw IP: the version nibble (RFC 791 §3.1, RFC 8200 §3) says which. */
-static uint16_t link_raw(const struct cursor *c)
+static uint16_t link_raw(const struct cur *c)
 {
-	if (c->off >= c->len)
+	if (c->off >= c->n)
 		return 0;
-	switch (c->base[c->off] >> 4) {
+	switch (c->p[c->off] >> 4) {
 	case 4: return ETHERTYPE_IPV4;
 	case 6: return ETHERTYPE_IPV6;
 	default: return 0;
@@ -182,7 +126,7 @@ static uint16_t link_raw(const struct cursor *c)
 /* Decode the link header for dlt; *type gets the ethertype of what follows (0 = not IP). */
 static enum pkt_result link_decode(int dlt, struct frame *f, struct packet *p, uint16_t *type)
 {
-	struct cursor *c = &f->c;
+	struct cur *c = &f->c;
 	switch (dlt) {
 	case DLT_EN10MB: *type = link_ether(c, p); break;
 	case DLT_LINUX_SLL: *type = link_sll(c, p); break;
@@ -196,7 +140,7 @@ static enum pkt_result link_decode(int dlt, struct frame *f, struct packet *p, u
 	case DLT_IPV6:
 		*type = link_raw(c);
 		if (*type == 0)
-			return c->len == 0 ? cut_result(f) : PKT_MALFORMED;
+			return c->n == 0 ? cut_result(f) : PKT_MALFORMED;
 		if ((dlt == DLT_IPV4 && *type != ETHERTYPE_IPV4) ||
 		    (dlt == DLT_IPV6 && *type != ETHERTYPE_IPV6))
 			return PKT_MALFORMED;
@@ -223,12 +167,12 @@ static enum pkt_result ip_bounds(struct frame *f, uint32_t l3, uint32_t total_le
 {
 	if (total_len > f->wirelen - l3)
 		return PKT_MALFORMED;
-	uint32_t captured = f->c.len - l3;
+	uint32_t captured = f->c.n - l3;
 	if (captured > total_len)
 		captured = total_len;
-	f->c.len = l3 + captured;
+	f->c.n = l3 + captured;
 	f->wirelen = l3 + total_len;
-	p->l3 = f->c.base + l3;
+	p->l3 = f->c.p + l3;
 	p->l3_len = captured;
 	return PKT_TCP;
 }
@@ -236,19 +180,19 @@ static enum pkt_result ip_bounds(struct frame *f, uint32_t l3, uint32_t total_le
 /* IPv4 header (RFC 791 §3.1): version/IHL, total length, fragment fields, protocol, addresses. */
 static enum pkt_result ipv4_decode(struct frame *f, struct packet *p, struct l4 *l4)
 {
-	struct cursor *c = &f->c;
+	struct cur *c = &f->c;
 	uint32_t l3 = c->off;
-	uint8_t vihl = cur_u8(c);
-	cur_skip(c, 1);					/* type of service */
-	uint32_t total = cur_be16(c);
-	cur_skip(c, 2);					/* identification */
-	uint16_t frag = cur_be16(c);
-	cur_skip(c, 1);					/* time to live */
-	l4->proto = cur_u8(c);
-	cur_skip(c, 2);					/* header checksum: offloads make it unreliable */
+	uint8_t vihl = get_u8(c);
+	get_skip(c, 1);					/* type of service */
+	uint32_t total = get_u16(c);
+	get_skip(c, 2);					/* identification */
+	uint16_t frag = get_u16(c);
+	get_skip(c, 1);					/* time to live */
+	l4->proto = get_u8(c);
+	get_skip(c, 2);					/* header checksum: offloads make it unreliable */
 	p->src.family = p->dst.family = 4;
-	cur_copy(c, p->src.a, 4);
-	cur_copy(c, p->dst.a, 4);
+	get_copy(c, p->src.a, 4);
+	get_copy(c, p->dst.a, 4);
 	if (c->err)
 		return cut_result(f);
 	uint32_t ihl = (uint32_t)(vihl & 0x0f) * 4;
@@ -261,14 +205,14 @@ static enum pkt_result ipv4_decode(struct frame *f, struct packet *p, struct l4 
 	enum pkt_result r = ip_bounds(f, l3, total, p);
 	if (r != PKT_TCP)
 		return r;
-	cur_skip(c, ihl - IPV4_MIN_HDR);		/* options (RFC 791 §3.1) */
+	get_skip(c, ihl - IPV4_MIN_HDR);		/* options (RFC 791 §3.1) */
 	if (c->err)
 		return cut_result(f);
 	if ((frag & 0x2000) || (frag & 0x1fff))	/* MF or fragment offset (RFC 791 §3.2) */
 		return PKT_FRAGMENT;
 	l4->off = c->off;
 	l4->wire_len = total - ihl;
-	l4->ip_end = c->len;
+	l4->ip_end = c->n;
 	return PKT_TCP;
 }
 
@@ -287,7 +231,7 @@ static uint32_t ipv6_ext_len(uint8_t nh, uint8_t hdr_len)
 /* Walk IPv6 extension headers (RFC 8200 §4.1) up to the upper-layer header. */
 static enum pkt_result ipv6_ext_walk(struct frame *f, uint8_t *nh)
 {
-	struct cursor *c = &f->c;
+	struct cur *c = &f->c;
 	for (;;) {
 		if (*nh == IPPROTO_FRAGMENT_)			/* RFC 8200 §4.5 */
 			return f->wirelen - c->off >= IPV6_FRAG_HDR_LEN ? PKT_FRAGMENT : PKT_MALFORMED;
@@ -295,9 +239,9 @@ static enum pkt_result ipv6_ext_walk(struct frame *f, uint8_t *nh)
 			return PKT_NOT_TCP;
 		if (ipv6_ext_len(*nh, 0) == 0)
 			return PKT_TCP;				/* an upper-layer protocol */
-		uint8_t next = cur_u8(c);
-		uint32_t len = ipv6_ext_len(*nh, cur_u8(c));
-		cur_skip(c, len - 2);
+		uint8_t next = get_u8(c);
+		uint32_t len = ipv6_ext_len(*nh, get_u8(c));
+		get_skip(c, len - 2);
 		if (c->err)
 			return cut_result(f);
 		*nh = next;
@@ -307,16 +251,16 @@ static enum pkt_result ipv6_ext_walk(struct frame *f, uint8_t *nh)
 /* IPv6 header (RFC 8200 §3): version, payload length, next header, addresses, then extensions. */
 static enum pkt_result ipv6_decode(struct frame *f, struct packet *p, struct l4 *l4)
 {
-	struct cursor *c = &f->c;
+	struct cur *c = &f->c;
 	uint32_t l3 = c->off;
-	uint8_t ver = cur_u8(c) >> 4;
-	cur_skip(c, 3);					/* traffic class, flow label */
-	uint32_t plen = cur_be16(c);
-	uint8_t nh = cur_u8(c);
-	cur_skip(c, 1);					/* hop limit */
+	uint8_t ver = get_u8(c) >> 4;
+	get_skip(c, 3);					/* traffic class, flow label */
+	uint32_t plen = get_u16(c);
+	uint8_t nh = get_u8(c);
+	get_skip(c, 1);					/* hop limit */
 	p->src.family = p->dst.family = 6;
-	cur_copy(c, p->src.a, 16);
-	cur_copy(c, p->dst.a, 16);
+	get_copy(c, p->src.a, 16);
+	get_copy(c, p->dst.a, 16);
 	if (c->err)
 		return cut_result(f);
 	if (ver != 6)
@@ -330,32 +274,32 @@ static enum pkt_result ipv6_decode(struct frame *f, struct packet *p, struct l4 
 	l4->proto = nh;
 	l4->off = c->off;
 	l4->wire_len = l3 + IPV6_HDR_LEN + plen - c->off;
-	l4->ip_end = c->len;
+	l4->ip_end = c->n;
 	return PKT_TCP;
 }
 
 /* TCP header (RFC 9293 §3.1): ports, sequence, acknowledgment, data offset, flags, window. */
 static enum pkt_result tcp_decode(struct frame *f, const struct l4 *l4, struct packet *p)
 {
-	struct cursor *c = &f->c;
+	struct cur *c = &f->c;
 	if (l4->wire_len < TCP_MIN_HDR)
 		return PKT_MALFORMED;
-	p->sport = cur_be16(c);
-	p->dport = cur_be16(c);
-	p->seq = cur_be32(c);
-	p->ack = cur_be32(c);
-	uint32_t doff = (uint32_t)(cur_u8(c) >> 4) * 4;
-	p->tcp_flags = cur_u8(c) & 0x3f;
-	p->win = cur_be16(c);
-	cur_skip(c, 4);					/* checksum, urgent pointer */
+	p->sport = get_u16(c);
+	p->dport = get_u16(c);
+	p->seq = get_u32(c);
+	p->ack = get_u32(c);
+	uint32_t doff = (uint32_t)(get_u8(c) >> 4) * 4;
+	p->tcp_flags = get_u8(c) & 0x3f;
+	p->win = get_u16(c);
+	get_skip(c, 4);					/* checksum, urgent pointer */
 	if (c->err)
 		return cut_result(f);
 	if (doff < TCP_MIN_HDR || doff > l4->wire_len)
 		return PKT_MALFORMED;
-	cur_skip(c, doff - TCP_MIN_HDR);		/* options (RFC 9293 §3.2) */
+	get_skip(c, doff - TCP_MIN_HDR);		/* options (RFC 9293 §3.2) */
 	if (c->err)
 		return cut_result(f);
-	p->payload = c->base + c->off;
+	p->payload = c->p + c->off;
 	p->payload_wire_len = l4->wire_len - doff;
 	p->payload_len = l4->ip_end - c->off;
 	if (p->payload_len > p->payload_wire_len)
@@ -366,15 +310,15 @@ static enum pkt_result tcp_decode(struct frame *f, const struct l4 *l4, struct p
 /* UDP header (RFC 768): ports, length, checksum; the payload is what the IP header bounds. */
 static enum pkt_result udp_decode(struct frame *f, const struct l4 *l4, struct packet *p)
 {
-	struct cursor *c = &f->c;
+	struct cur *c = &f->c;
 	if (l4->wire_len < 8)
 		return PKT_MALFORMED;
-	p->sport = cur_be16(c);
-	p->dport = cur_be16(c);
-	cur_skip(c, 4);					/* length, checksum */
+	p->sport = get_u16(c);
+	p->dport = get_u16(c);
+	get_skip(c, 4);					/* length, checksum */
 	if (c->err)
 		return cut_result(f);
-	p->payload = c->base + c->off;
+	p->payload = c->p + c->off;
 	p->payload_wire_len = l4->wire_len - 8;
 	p->payload_len = l4->ip_end - c->off;
 	if (p->payload_len > p->payload_wire_len)
@@ -389,7 +333,7 @@ enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, ui
 	p->ts_us = ts_us;
 	p->caplen = caplen;
 	p->wirelen = wirelen;
-	struct frame f = { .c = { .base = frame, .len = caplen }, .wirelen = wirelen < caplen ? caplen : wirelen };
+	struct frame f = { .c = cur_make(frame, caplen), .wirelen = wirelen < caplen ? caplen : wirelen };
 	uint16_t type = 0;
 	enum pkt_result r = link_decode(dlt, &f, p, &type);
 	if (r != PKT_TCP)
