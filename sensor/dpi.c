@@ -15,7 +15,8 @@ struct dpi *dpi_new(void)
 
 	if (!d)
 		return NULL;
-	d->mod = ndpi_init_detection_module(ndpi_no_prefs);
+	/* Tor exit lists classify hosts, not SMTP: not loaded. */
+	d->mod = ndpi_init_detection_module(ndpi_dont_load_tor_hosts);
 	if (!d->mod) {
 		free(d);
 		return NULL;

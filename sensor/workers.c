@@ -45,6 +45,9 @@ struct workers {
 	uint64_t queue_waits;
 	unsigned n;
 	bool inline_worker;		/* one worker run on the writer's thread (files) */
+	session_sink_fn isink;		/* inline: the writer's sinks, called directly */
+	dhcp_sink_fn idsink;
+	void *ictx;
 	volatile sig_atomic_t stop;
 	struct worker wk[];
 };
@@ -80,9 +83,13 @@ static void push(struct workers *w, struct qnode *q)
 static void enqueue(void *ctx, struct session *s)
 {
 	struct worker *k = ctx;
-	struct qnode *q = calloc(1, sizeof(*q));
+	struct qnode *q;
 
-	if (!q) {
+	if (k->w->inline_worker) {	/* same thread as the writer: no queue, no copy */
+		k->w->isink(k->w->ictx, s);
+		return;
+	}
+	if (!(q = calloc(1, sizeof(*q)))) {
 		k->lost++;	/* resource pressure: the session is lost (counted) */
 		return;
 	}
@@ -93,9 +100,13 @@ static void enqueue(void *ctx, struct session *s)
 static void enqueue_dhcp(void *ctx, const struct dhcp_facts *f, uint64_t ts_us)
 {
 	struct worker *k = ctx;
-	struct qnode *q = calloc(1, sizeof(*q));
+	struct qnode *q;
 
-	if (!q) {
+	if (k->w->inline_worker) {
+		k->w->idsink(k->w->ictx, f, ts_us);
+		return;
+	}
+	if (!(q = calloc(1, sizeof(*q)))) {
 		k->lost++;
 		return;
 	}
@@ -209,8 +220,12 @@ bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, 
 	struct qnode *batch;
 	bool more;
 
-	if (w->inline_worker && w->running)
+	if (w->inline_worker && w->running) {
+		w->isink = sink;
+		w->idsink = dsink;
+		w->ictx = ctx;
 		worker_step(&w->wk[0], INLINE_SLICE);
+	}
 	pthread_mutex_lock(&w->mu);
 	if (!w->head && w->running && !w->inline_worker) {
 		struct timespec until;
