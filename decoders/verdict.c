@@ -4,6 +4,9 @@
 /* SPEC §3 transport, from the evidence the decoders recorded. */
 static enum transport decide_transport(const struct session *s)
 {
+	/* A handshake still undecided (capture gap, end of capture, eviction) proves nothing. */
+	if (s->tls.state == TLS_STARTED)
+		return TRANSPORT_UNKNOWN;
 	if (s->tls_from_start && !session_has_finding(s, FK_PLAINTEXT_ON_TLS_PORT)) {
 		if (s->tls.state == TLS_COMPLETED)
 			return TRANSPORT_IMPLICIT_TLS;

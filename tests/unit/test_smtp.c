@@ -308,6 +308,13 @@ static void v_starttls_closed(struct session *s)
 	s->starttls_reply = 220;
 }
 
+static void v_starttls_undecided(struct session *s)
+{
+	s->starttls_requested = true;
+	s->starttls_reply = 220;
+	s->tls.state = TLS_STARTED;	/* capture ended or had a gap mid-handshake */
+}
+
 static void v_one_direction(struct session *s)
 {
 	s->saw_s2c = false;
@@ -338,6 +345,7 @@ static const struct verdict_case verdicts[] = {
 	{ "starttls 220 then close", v_starttls_closed,
 	  "transport=tls_failed\nfinding starttls_no_tls high @9: 220 to STARTTLS, then connection "
 	  "closed without TLS\n" },
+	{ "starttls handshake undecided", v_starttls_undecided, "transport=unknown\n" },
 	{ "one direction", v_one_direction, "transport=unknown\n" },
 	{ "midstream without banner", v_midstream, "transport=unknown\n" },
 	{ "midstream with banner", v_midstream_banner, "transport=plain\n" },
