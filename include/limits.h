@@ -173,4 +173,10 @@
 #define RETENTION_BATCH 500
 #endif
 
+/* On SIGTERM a live worker keeps reading what the kernel already captured, until the ring is
+ * empty or this long has passed, so sessions that completed before the signal are not lost. */
+#ifndef STOP_DRAIN_MS
+#define STOP_DRAIN_MS 2000
+#endif
+
 #endif

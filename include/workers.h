@@ -30,9 +30,10 @@ struct workers *workers_start(struct capture **captures, unsigned n, bool inline
 bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, void *ctx,
 		   unsigned wait_ms);
 
-/* Ask every worker to stop soon (end of input is simulated; open flows are finished). Safe from a
- * signal handler. */
-void workers_stop(struct workers *w);
+/* Ask every worker to stop soon; open flows are finished and emitted. With drain, live workers
+ * first read what the kernel has already captured (at most STOP_DRAIN_MS); without, reads are
+ * interrupted at once (a failed interface). */
+void workers_stop(struct workers *w, bool drain);
 
 /* Add up the latest counters of every worker. */
 void workers_totals(struct workers *w, struct sensor_totals *t);

@@ -8,6 +8,7 @@
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <errno.h>
+#include <poll.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct capture {
 	int live;
 	unsigned file_errors;
 	volatile sig_atomic_t stop;
+	int waited;			/* live: polled once since the last empty read */
 	char err[CAPTURE_ERR_MAX];
 };
 
@@ -194,6 +196,13 @@ struct capture *capture_open_live(const char *iface, const char *bpf,
 		return NULL;
 	}
 	c->dlt = pcap_datalink(c->pcap);
+	/* Non-blocking reads and our own poll with a timeout: libpcap's TPACKET_V3 reader otherwise
+	 * waits forever on a quiet link, and flows must expire and signals be seen even then. */
+	if (pcap_setnonblock(c->pcap, 1, perr) != 0) {
+		set_err(err, errcap, "cannot capture on '%s': %s", iface, perr);
+		capture_close(c);
+		return NULL;
+	}
 	bpf_u_int32 net = 0, mask = PCAP_NETMASK_UNKNOWN;
 	if (pcap_lookupnet(iface, &net, &mask, perr) != 0)
 		mask = PCAP_NETMASK_UNKNOWN;
@@ -238,6 +247,7 @@ int capture_next(struct capture *c, struct capture_frame *f)
 		const u_char *data;
 		int rc = pcap_next_ex(c->pcap, &h, &data);
 		if (rc == 1) {
+			c->waited = 0;
 			f->dlt = c->dlt;
 			f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 			f->caplen = h->caplen;
@@ -246,6 +256,14 @@ int capture_next(struct capture *c, struct capture_frame *f)
 			f->source = c->source;
 			return 1;
 		}
+		if (rc == 0 && c->live && !c->waited) {
+			struct pollfd pfd = { .fd = pcap_get_selectable_fd(c->pcap), .events = POLLIN };
+			c->waited = 1;
+			if (pfd.fd >= 0)
+				poll(&pfd, 1, CAPTURE_TIMEOUT_MS);
+			continue;	/* read again once; nothing then is a timeout */
+		}
+		c->waited = 0;
 		if (rc == 0)
 			return 0;
 		if (c->live) {

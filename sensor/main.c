@@ -471,7 +471,7 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 
 	while (more) {
 		if (stop_requested && !r->stopping) {
-			workers_stop(r->workers);
+			workers_stop(r->workers, true);
 			r->stopping = true;
 		}
 		more = workers_drain(r->workers, sink_session, sink_dhcp, r, 100);
@@ -482,7 +482,7 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 			if (workers_check_live(r->workers, err, sizeof(err)) != 0) {
 				fprintf(stderr, "mailtap: %s\n", err);
 				r->link_failed = true;
-				workers_stop(r->workers);
+				workers_stop(r->workers, false);
 				r->stopping = true;
 			}
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "dhcp.h"
+#include "limits.h"
 #include "workers.h"
 
 /* Finished sessions waiting for the writer; a full queue makes workers wait (counted). */
@@ -49,6 +50,7 @@ struct workers {
 	dhcp_sink_fn idsink;
 	void *ictx;
 	volatile sig_atomic_t stop;
+	volatile sig_atomic_t drain;	/* with stop: read what is buffered first */
 	struct worker wk[];
 };
 
@@ -130,9 +132,19 @@ static bool worker_step(struct worker *k, unsigned max)
 	struct workers *w = k->w;
 	struct capture_frame fr;
 	unsigned done = 0;
+	uint64_t drain_until = 0;
 	int n;
 
-	while (!w->stop && (n = capture_next(k->cap, &fr)) != -1) {
+	while ((n = capture_next(k->cap, &fr)) != -1) {
+		if (w->stop) {
+			/* Live and asked to drain: go on until the ring is empty or time is up. */
+			if (!w->drain || capture_fd(k->cap) < 0 || n == 0)
+				break;
+			if (!drain_until)
+				drain_until = wall_us() + STOP_DRAIN_MS * 1000ULL;
+			else if (wall_us() > drain_until)
+				break;
+		}
 		if (n == 1) {
 			sensor_frame(k->sn, fr.dlt, fr.data, fr.caplen, fr.wirelen, fr.ts_us);
 			if ((sensor_counters(k->sn)->packets & 4095) == 0)
@@ -255,11 +267,13 @@ bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, 
 	return more;
 }
 
-void workers_stop(struct workers *w)
+void workers_stop(struct workers *w, bool drain)
 {
+	w->drain = drain;
 	w->stop = 1;
 	for (unsigned i = 0; i < w->n; i++)
-		capture_breakloop(w->wk[i].cap);
+		if (!drain || capture_fd(w->wk[i].cap) < 0)
+			capture_breakloop(w->wk[i].cap);
 }
 
 static void add_counters(uint64_t *dst, const uint64_t *src, size_t n)
