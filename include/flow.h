@@ -8,9 +8,10 @@
 
 /* Both directions of a connection map to one key: the endpoint that sorts lower comes first. */
 struct flow_key {
-	uint8_t family;
 	uint8_t a[16], b[16];
 	uint16_t pa, pb;
+	uint8_t family;
+	uint8_t pad[3];		/* zero: keys compare as five 64-bit words */
 };
 
 /* What the flow is to mailtap; decided as early as possible so most packets take the fast path. */
