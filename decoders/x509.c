@@ -71,8 +71,11 @@ static void asn1_time_iso(const ASN1_TIME *at, char *buf, size_t cap)
 		snprintf(buf, cap, "invalid");
 		return;
 	}
-	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* ASN1_TIME_to_tm bounds every field; the wide buffer only keeps the compiler sure of it. */
+	char wide[96];
+	snprintf(wide, sizeof(wide), "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(buf, cap, "%s", wide);
 }
 
 /* RFC 5280 §4.1.2.4 / §4.1.2.6: a Name as RFC 2253 text, escaped into *dst. */
