@@ -614,6 +614,12 @@ static int sensor_main(int argc, char **argv)
 	install_signals();
 	uint64_t started = mono_us();
 	rc = run_writer(&o, &r, started);
+	if (o.retain_days || o.max_db_mb) {
+		/* The last pass: the database leaves the run within its retention limits. */
+		struct retention ret = { (unsigned)o.retain_days, (unsigned)o.max_db_mb, RETENTION_BATCH };
+		for (int pass = 0; pass < 1000 && store_retention(r.store, &ret, &r.retention) > 0; pass++)
+			store_flush(r.store);
+	}
 	workers_totals(r.workers, &t);
 	if (o.iface)
 		record_stats(&r, &t);	/* the final health row of a live run */

@@ -4,3 +4,6 @@ add_test(NAME sensor_dhcp COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/dhcp.sh $<TAR
 # sensor_pcapng: pcapng input (a file and standard input) gives what the same packets give as pcap.
 add_test(NAME sensor_pcapng COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/pcapng.sh $<TARGET_FILE:mailtap>
          $<TARGET_FILE:pcapgen> ${CMAKE_BINARY_DIR}/sensor-pcapng)
+# sensor_retention: --retain-days and --max-db-mb delete the oldest sessions with their findings.
+add_test(NAME sensor_retention COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/retention.sh $<TARGET_FILE:mailtap>
+         $<TARGET_FILE:pcapgen> $<TARGET_FILE:floodgen> ${CMAKE_BINARY_DIR}/sensor-retention)
