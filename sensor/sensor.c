@@ -403,6 +403,20 @@ static void udp_packet(struct sensor *s, const struct packet *p)
 	s->dhcp_sink(s->dhcp_ctx, &f, p->ts_us);
 }
 
+/* A SYN (without ACK) on a known 4-tuple starts a new connection when the old one was closed, or
+ * when its sequence number is not the SYN seen before (a retransmitted SYN repeats it). */
+static bool is_new_connection(const struct flow *f, const struct packet *p, bool a_is_src)
+{
+	if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+		return false;
+	if (f->list == LIST_CLOSED)
+		return true;
+	if (!f->dir_known)
+		return false;
+	enum dir d = f->client_is_a == a_is_src ? DIR_C2S : DIR_S2C;
+	return (f->isn_seen & (1u << d)) && f->isn[d] != p->seq && f->payload_seen;
+}
+
 void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,
 		  uint32_t wirelen, uint64_t ts_us)
 {
@@ -427,6 +441,13 @@ void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t capl
 	bool a_is_src;
 	flow_key_make(&k, &p.src, p.sport, &p.dst, p.dport, &a_is_src);
 	struct flow *f = flow_lookup(s->ft, &k);
+	if (f && is_new_connection(f, &p, a_is_src)) {
+		/* The 4-tuple is used again (a client reconnecting from the same port): the old
+		 * connection is over, whatever of it was not seen closing. */
+		end_session(s, f, f->list == LIST_CLOSED ? END_FIN : END_TIMEOUT);
+		flow_remove(s->ft, f);
+		f = NULL;
+	}
 	if (!f && !(f = new_flow(s, &k, &p))) {
 		s->c.fast_path++;
 		return;
