@@ -66,7 +66,6 @@ struct sensor_counters {
 	uint64_t emergency_ticks;		/* sweeps done with shortened timeouts */
 	uint64_t apps_active, dpi_active;
 	uint64_t sessions, sessions_unconfirmed;	/* emitted; dropped as not SMTP after all */
-	uint64_t findings[FK__COUNT];
 	uint64_t anomalies[ANOM__COUNT];
 };
 

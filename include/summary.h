@@ -14,7 +14,7 @@ void print_progress(const struct sensor_totals *t, uint64_t started_us, uint64_t
 /* One stats line on stderr (--stats, SIGUSR1): counters, kernel drops for live captures. */
 void print_stats_line(const struct sensor_totals *t, const struct store *st, struct workers *w);
 /* One screen at the end of a run, on stderr. */
-void print_summary(const struct sensor_totals *t, const struct store *st, const char *db,
-		   uint64_t elapsed_us, bool verbose);
+void print_summary(const struct sensor_totals *t, const uint64_t findings[FK__COUNT],
+		   const struct store *st, const char *db, uint64_t elapsed_us, bool verbose);
 
 #endif

@@ -63,6 +63,7 @@ struct run {
 	bool stopping;
 	bool link_failed;		/* the interface went down or away */
 	uint64_t sink_errors;
+	uint64_t findings[FK__COUNT];	/* by kind, cross-session ones included */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -398,8 +399,10 @@ static void sink_session(void *ctx, struct session *s)
 {
 	struct run *r = ctx;
 
-	if (store_session(r->store, s))
+	if (store_session(r->store, s))	/* may add cross-session findings to s */
 		r->sink_errors++;
+	for (unsigned i = 0; i < s->nfindings; i++)
+		r->findings[s->findings[i].kind]++;
 	if (r->json && jsonout_session(r->json, s))
 		r->sink_errors++;
 	if (r->o->syslog)
@@ -628,7 +631,7 @@ static int sensor_main(int argc, char **argv)
 	if ((o.nfiles && capture_file_errors(r.caps[0])) || workers_errors(r.workers) || r.link_failed)
 		rc = EXIT_RUNTIME;
 	if (!o.quiet)
-		print_summary(&t, r.store, o.db, mono_us() - started, o.verbose);
+		print_summary(&t, r.findings, r.store, o.db, mono_us() - started, o.verbose);
 	if (r.sink_errors || store_stats(r.store)->write_errors) {
 		fprintf(stderr, "mailtap: %llu database writes failed and %llu rows were lost in %s; "
 			"check free disk space and permissions\n",

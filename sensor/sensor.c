@@ -96,8 +96,6 @@ static void end_session(struct sensor *s, struct flow *f, enum session_end end)
 	struct app *a = f->app;
 	app_finish(a, end, s->now_us > a->now_us ? s->now_us : a->now_us);
 	if (session_confirmed(f)) {
-		for (unsigned i = 0; i < a->sess.nfindings; i++)
-			s->c.findings[a->sess.findings[i].kind]++;
 		for (int i = 0; i < ANOM__COUNT; i++)
 			s->c.anomalies[i] += a->sess.anomaly[i];
 		s->c.sessions++;

@@ -55,8 +55,8 @@ static void line(const char *label, uint64_t v)
 		fprintf(stderr, "  %-34s %llu\n", label, (unsigned long long)v);
 }
 
-void print_summary(const struct sensor_totals *t, const struct store *st, const char *db,
-		   uint64_t elapsed_us, bool verbose)
+void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kind[FK__COUNT],
+		   const struct store *st, const char *db, uint64_t elapsed_us, bool verbose)
 {
 	const struct sensor_counters *c = &t->c;
 	const struct flow_table_stats *f = &t->f;
@@ -65,7 +65,7 @@ void print_summary(const struct sensor_totals *t, const struct store *st, const 
 	uint64_t findings = 0;
 
 	for (int k = 0; k < FK__COUNT; k++)
-		findings += c->findings[k];
+		findings += findings_by_kind[k];
 	fprintf(stderr, "mailtap: %llu packets (%.1f MB) in %.2f s, %.0f packets/s, peak RSS %ld KiB\n",
 		(unsigned long long)c->packets, (double)c->bytes / 1e6, (double)elapsed_us / 1e6,
 		rate(c->packets, elapsed_us), peak_rss_kib());
@@ -84,9 +84,9 @@ void print_summary(const struct sensor_totals *t, const struct store *st, const 
 	line("  not SMTP after all", c->sessions_unconfirmed);
 	fprintf(stderr, "  %-34s %llu\n", "findings", (unsigned long long)findings);
 	for (int k = 0; k < FK__COUNT; k++)
-		if (c->findings[k])
+		if (findings_by_kind[k])
 			fprintf(stderr, "    %-32s %llu\n", finding_kind_name(k),
-				(unsigned long long)c->findings[k]);
+				(unsigned long long)findings_by_kind[k]);
 	line("stream gaps", r->gaps);
 	line("truncated segments (snaplen)", r->truncated_segments);
 	line("out-of-order segments dropped", r->ooo_dropped);
