@@ -8,12 +8,10 @@
 #include "limits.h"
 
 enum hstmt {
-	H_SERVER_GET, H_SERVER_PUT, H_FAIL_GET, H_FAIL_PUT, H_FAIL_DEL, H__COUNT
+	H_SERVER_PUT, H_FAIL_GET, H_FAIL_PUT, H_FAIL_DEL, H__COUNT
 };
 
 static const char *const hsql[H__COUNT] = {
-	[H_SERVER_GET] = "SELECT ehlo_sessions, starttls_offers, last_offered FROM server_history"
-			 " WHERE server_ip = ?1 AND server_port = ?2",
 	[H_SERVER_PUT] = "INSERT INTO server_history(server_ip, server_port, ehlo_sessions,"
 			 " starttls_offers, last_offered, last_seen) VALUES (?1, ?2, 1, ?3,"
 			 " CASE WHEN ?3 THEN ?4 END, ?4)"
@@ -21,7 +19,8 @@ static const char *const hsql[H__COUNT] = {
 			 "  ehlo_sessions = ehlo_sessions + 1,"
 			 "  starttls_offers = starttls_offers + excluded.starttls_offers,"
 			 "  last_offered = coalesce(excluded.last_offered, last_offered),"
-			 "  last_seen = excluded.last_seen",
+			 "  last_seen = excluded.last_seen"
+			 " RETURNING ehlo_sessions, starttls_offers, last_offered",
 	[H_FAIL_GET] = "SELECT start_us, end_us, ts, reason, session_id FROM tls_failures"
 		       " WHERE client_ip = ?1 AND server_ip = ?2",
 	[H_FAIL_PUT] = "INSERT OR REPLACE INTO tls_failures(client_ip, server_ip, start_us, end_us,"
@@ -89,15 +88,21 @@ static const char *tls_failure_reason(const struct session *s)
  * least strip_threshold of them, and HISTORY_OFFER_PERCENT) and this plaintext EHLO reply lacks it. */
 static int judge_server(struct history *h, struct session *s, const char *server_ip)
 {
-	sqlite3_stmt *q = h->q[H_SERVER_GET];
+	sqlite3_stmt *q = h->q[H_SERVER_PUT];
 	char ts[32];
+	int rc;
 
 	if (s->starttls_offered < 0)
 		return 0;		/* no plaintext EHLO reply seen: nothing to learn */
+	/* One statement remembers this session and returns the counts with it included; a session
+	 * without the offer leaves starttls_offers and last_offered as the earlier sessions left them. */
 	sqlite3_bind_text(q, 1, server_ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, s->server_port);
-	if (sqlite3_step(q) == SQLITE_ROW && s->starttls_offered == 0) {
-		int64_t seen = sqlite3_column_int64(q, 0), offers = sqlite3_column_int64(q, 1);
+	sqlite3_bind_int(q, 3, s->starttls_offered == 1);
+	sqlite3_bind_text(q, 4, ts_iso(s->start_us, ts, sizeof(ts)), -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && s->starttls_offered == 0) {
+		int64_t seen = sqlite3_column_int64(q, 0) - 1, offers = sqlite3_column_int64(q, 1);
 		const unsigned char *last = sqlite3_column_text(q, 2);
 		if (offers >= h->o.strip_threshold && offers * 100 >= seen * HISTORY_OFFER_PERCENT)
 			session_add_finding(s, FK_STARTTLS_STRIPPED, s->start_us,
@@ -106,15 +111,11 @@ static int judge_server(struct history *h, struct session *s, const char *server
 					    (long long)offers, (long long)seen,
 					    last ? (const char *)last : "?");
 	}
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-
-	q = h->q[H_SERVER_PUT];
-	sqlite3_bind_text(q, 1, server_ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, s->server_port);
-	sqlite3_bind_int(q, 3, s->starttls_offered == 1);
-	sqlite3_bind_text(q, 4, ts_iso(s->start_us, ts, sizeof(ts)), -1, SQLITE_TRANSIENT);
-	return step_done(q);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* SPEC §4 tls_downgrade: mail in clear after a failed, refused or stripped TLS attempt to the same
