@@ -645,6 +645,13 @@ static int sensor_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A setuid or setgid binary would hand capture rights, and memory holding credentials, to
+	 * any local user. */
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		fprintf(stderr, "mailtap: refusing to run setuid or setgid; remove the bit (chmod u-s,g-s) "
+			"and grant capture rights with capabilities or a systemd unit instead\n");
+		return EXIT_RUNTIME;
+	}
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
 	return sensor_main(argc, argv);
