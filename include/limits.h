@@ -179,4 +179,10 @@
 #define STOP_DRAIN_MS 2000
 #endif
 
+/* Classic pcap files are read in place through a memory map of this many bytes at a time; the
+ * pages behind it are unmapped, so the resident size stays this small however large the file. */
+#ifndef PCAPFILE_WINDOW_BYTES
+#define PCAPFILE_WINDOW_BYTES (8u << 20)
+#endif
+
 #endif

@@ -13,11 +13,16 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "capture.h"
+#include "pcapfile.h"
 
 enum { CAPTURE_ERR_MAX = PCAP_ERRBUF_SIZE + 512 };
 
 struct capture {
 	pcap_t *pcap;			/* current handle, NULL between files */
+	struct pcapfile *map;		/* offline: the current file read in place, until libpcap takes over */
+	struct bpf_program prog;	/* the current handle's compiled filter, for mapped records */
+	int have_prog;
+	struct pcap_pkthdr maphdr;	/* the header of the last mapped record */
 	int dlt;
 	const char *source;		/* current file name or interface */
 	char *const *files;		/* offline: the list, the next one to open at files[next] */
@@ -54,7 +59,8 @@ static int install_filter(struct capture *c, bpf_u_int32 netmask)
 		return -1;
 	}
 	int rc = pcap_setfilter(c->pcap, &prog);
-	pcap_freecode(&prog);
+	c->prog = prog;
+	c->have_prog = 1;
 	if (rc != 0) {
 		set_err(c->err, sizeof(c->err), "cannot apply capture filter '%s' to '%s': %s",
 			c->bpf, c->source, pcap_geterr(c->pcap));
@@ -65,6 +71,11 @@ static int install_filter(struct capture *c, bpf_u_int32 netmask)
 
 static void close_handle(struct capture *c)
 {
+	pcapfile_close(c->map);
+	c->map = NULL;
+	if (c->have_prog)
+		pcap_freecode(&c->prog);
+	c->have_prog = 0;
 	if (c->pcap)
 		pcap_close(c->pcap);
 	c->pcap = NULL;
@@ -89,6 +100,7 @@ static int open_next_file(struct capture *c)
 		close_handle(c);
 		return -1;
 	}
+	c->map = pcapfile_open(c->pcap);	/* NULL: libpcap reads it all */
 	return 0;
 }
 
@@ -232,6 +244,30 @@ static int offline_file_done(struct capture *c, int rc)
 	return res;
 }
 
+/* The next record of a mapped file that passes the filter, in pcap_next_ex()'s terms; when the
+ * reader hands the file over, libpcap goes on from the same record. MAPPED_LOST: the file could
+ * not be handed over (c->err says so, counted; the handle is closed). */
+enum { MAPPED_LOST = -100 };
+static int mapped_next(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
+{
+	int rc;
+
+	while ((rc = pcapfile_next(c->map, &c->maphdr, data)) == 1)
+		if (!c->have_prog || pcap_offline_filter(&c->prog, &c->maphdr, *data)) {
+			*h = &c->maphdr;
+			return 1;
+		}
+	pcapfile_close(c->map);
+	c->map = NULL;
+	if (rc == 0)
+		return pcap_next_ex(c->pcap, h, data);
+	c->file_errors++;
+	set_err(c->err, sizeof(c->err), "cannot go on reading '%s': %s; the frames before were read",
+		c->source, strerror(errno));
+	close_handle(c);
+	return MAPPED_LOST;
+}
+
 int capture_next(struct capture *c, struct capture_frame *f)
 {
 	for (;;) {
@@ -245,7 +281,9 @@ int capture_next(struct capture *c, struct capture_frame *f)
 		}
 		struct pcap_pkthdr *h;
 		const u_char *data;
-		int rc = pcap_next_ex(c->pcap, &h, &data);
+		int rc = c->map ? mapped_next(c, &h, &data) : pcap_next_ex(c->pcap, &h, &data);
+		if (rc == MAPPED_LOST)
+			return -2;
 		if (rc == 1) {
 			c->waited = 0;
 			f->dlt = c->dlt;

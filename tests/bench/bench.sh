@@ -31,9 +31,10 @@ command -v sqlite3 >/dev/null || { echo "bench.sh: needs the sqlite3 shell (apt-
 echo "== build (Release) in $build"
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMAILTAP_LAB_TESTS=OFF >"$dir/cmake.log" 2>&1 ||
 	{ tail -20 "$dir/cmake.log"; exit 1; }
-make -C "$build" -j2 mailtap bench_gen bench_floor bench_runstat >"$dir/make.log" 2>&1 ||
+make -C "$build" -j2 mailtap bench_gen bench_floor bench_reader bench_runstat >"$dir/make.log" 2>&1 ||
 	{ grep -E 'error|Error' "$dir/make.log" | head -20; exit 1; }
 mailtap=$build/sensor/mailtap gen=$build/tests/bench_gen floor=$build/tests/bench_floor
+reader=$build/tests/bench_reader
 runstat=$build/tests/bench_runstat
 
 # The capture is keyed by its parameters and the generator's source, so a changed generator regenerates.
@@ -51,7 +52,7 @@ cap_bytes=$(stat -c %s "$cap")
 
 have_tcpdump=$(command -v tcpdump || true)
 have_ndpi=$(command -v ndpiReader || true)
-tools=(floor mailtap mailtap_nodpi)
+tools=(floor reader mailtap mailtap_nodpi)
 [ -n "$have_tcpdump" ] && tools+=(tcpdump)
 [ -n "$have_ndpi" ] && tools+=(ndpiReader)
 
@@ -60,6 +61,7 @@ run_tool() {
 	local name=$1 r=$2 out=$dir/stat.$1.$2
 	case $name in
 	floor) "$runstat" "$out" "$floor" "$cap" >"$dir/floor.out" ;;
+	reader) "$runstat" "$out" "$reader" "$cap" >"$dir/reader.out" ;;
 	mailtap) rm -f "$dir/default.db"*
 		"$runstat" "$out" "$mailtap" -q -r "$cap" -d "$dir/default.db" ;;
 	mailtap_nodpi) rm -f "$dir/nodpi.db"*
@@ -121,12 +123,16 @@ check_db "$dir/default.db" 0
 check_db "$dir/nodpi.db" 1
 
 floor_cpu=$(median 0 floor)
+reader_cpu=$(median 0 reader)
+[ "$(awk '{print $2}' "$dir/reader.out")" = "$packets" ] ||
+	{ echo "bench.sh: mailtap's reader saw $(awk '{print $2}' "$dir/reader.out") packets, libpcap $packets" >&2; exit 1; }
 echo
 echo "capture: $cap ($((cap_bytes / 1048576)) MiB, $packets packets, $(wc -l <"$truth") SMTP sessions in the truth), seed $seed"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "medians of $rounds rounds; CPU = user + sys of the process; x floor = CPU / floor CPU"
+echo "medians of $rounds rounds; CPU = user + sys of the process; x floor = CPU / floor CPU (libpcap loop);"
+echo "x reader = CPU / reader CPU (a bare loop over mailtap's own file reader: what mailtap adds per packet)"
 echo
-printf '%-14s %10s %8s %8s %8s %8s %9s %14s %8s %10s\n' tool 'Mpkt/s' 'Gbit/s' 'CPU s' 'x floor' 'wall s' 'RSS MiB' 'SMTP ok/exp' 'extra' 'rows/s'
+printf '%-14s %8s %8s %8s %8s %8s %8s %8s %12s %6s %8s\n' tool 'Mpkt/s' 'Gbit/s' 'CPU s' 'x floor' 'x reader' 'wall s' 'RSS MiB' 'SMTP ok/exp' 'extra' 'rows/s'
 for t in "${tools[@]}"; do
 	cpu=$(median 0 "$t") wall=$(median 3 "$t") rss=$(median 4 "$t")
 	ok=- extra=- rps=-
@@ -138,10 +144,10 @@ for t in "${tools[@]}"; do
 		rows=$(awk '$1 == "rows" {print $2}' "$db.check")
 		rps=$(awk -v n="$rows" -v w="$wall" 'BEGIN { printf "%.0f", n / w }') ;;
 	esac
-	awk -v t="$t" -v p="$packets" -v b="$cap_bytes" -v c="$cpu" -v w="$wall" -v f="$floor_cpu" -v m="$rss" \
+	awk -v t="$t" -v p="$packets" -v b="$cap_bytes" -v c="$cpu" -v w="$wall" -v f="$floor_cpu" -v rd="$reader_cpu" -v m="$rss" \
 	    -v ok="$ok" -v ex="$extra" -v rps="$rps" 'BEGIN {
-		printf "%-14s %10.2f %8.2f %8.3f %8.2f %8.3f %9.1f %14s %8s %10s\n", t, p / c / 1e6, b * 8 / c / 1e9,
-		       c, c / f, w, m / 1024, ok, ex, rps }'
+		printf "%-14s %8.2f %8.2f %8.3f %8.2f %8.2f %8.3f %8.1f %12s %6s %8s\n", t, p / c / 1e6, b * 8 / c / 1e9,
+		       c, c / f, c / rd, w, m / 1024, ok, ex, rps }'
 done
 echo
 echo "Mpkt/s and Gbit/s are per CPU second (one core). rows/s = rows in the database (sessions + findings +"

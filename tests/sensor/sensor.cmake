@@ -10,3 +10,6 @@ add_test(NAME sensor_retention COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/retentio
 # sensor_setuid: a setuid install refuses to run (root needed to build the setuid copy).
 add_test(NAME sensor_setuid COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/setuid.sh $<TARGET_FILE:mailtap>)
 set_tests_properties(sensor_setuid PROPERTIES SKIP_RETURN_CODE 77)
+# sensor_pcapfile: classic pcap read in place (memory-mapped) gives what libpcap gives, damage included.
+add_test(NAME sensor_pcapfile COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/pcapfile.sh $<TARGET_FILE:mailtap>
+         $<TARGET_FILE:pcapgen> $<TARGET_FILE:bench_gen> ${CMAKE_BINARY_DIR}/sensor-pcapfile)
