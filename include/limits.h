@@ -185,4 +185,10 @@
 #define PCAPFILE_WINDOW_BYTES (8u << 20)
 #endif
 
+/* How far ahead of the record being decoded the in-place reader asks for the file's bytes (the
+ * prefetch distance): a few frames, so memory latency overlaps with decoding. */
+#ifndef PCAPFILE_PREFETCH_BYTES
+#define PCAPFILE_PREFETCH_BYTES 4096u
+#endif
+
 #endif

@@ -164,12 +164,15 @@ int pcapfile_next(struct pcapfile *m, struct pcap_pkthdr *h, const uint8_t **dat
 	h->len = len;
 	*data = body;
 	m->off += PCAP_REC_HDR + (uint64_t)caplen;
-	/* The next record's header and the frame headers after it: fetched while this frame is
-	 * decoded, since most frames are read no further than their headers. */
-	if (m->off + 128 <= m->win_off + m->win_len) {
+	/* Most frames are read no further than their headers, one record after the other, so the
+	 * hardware sees no stream to prefetch: fetch the next record's headers, and the file up to
+	 * PCAPFILE_PREFETCH_BYTES ahead at 1 KiB steps, while this frame is decoded. */
+	if (m->off + PCAPFILE_PREFETCH_BYTES <= m->win_off + m->win_len) {
 		const uint8_t *next = m->win + (m->off - m->win_off);
 		__builtin_prefetch(next);
 		__builtin_prefetch(next + 64);
+		for (unsigned d = 1024; d < PCAPFILE_PREFETCH_BYTES; d += 1024)
+			__builtin_prefetch(next + d);
 	}
 	return 1;
 }
