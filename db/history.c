@@ -8,7 +8,7 @@
 #include "limits.h"
 
 enum hstmt {
-	H_SERVER_PUT, H_FAIL_GET, H_FAIL_PUT, H_FAIL_DEL, H__COUNT
+	H_SERVER_PUT, H_SERVER_GET, H_FAIL_GET, H_FAIL_PUT, H_FAIL_DEL, H__COUNT
 };
 
 static const char *const hsql[H__COUNT] = {
@@ -19,8 +19,9 @@ static const char *const hsql[H__COUNT] = {
 			 "  ehlo_sessions = ehlo_sessions + 1,"
 			 "  starttls_offers = starttls_offers + excluded.starttls_offers,"
 			 "  last_offered = coalesce(excluded.last_offered, last_offered),"
-			 "  last_seen = excluded.last_seen"
-			 " RETURNING ehlo_sessions, starttls_offers, last_offered",
+			 "  last_seen = excluded.last_seen",
+	[H_SERVER_GET] = "SELECT ehlo_sessions, starttls_offers, last_offered FROM server_history"
+			 " WHERE server_ip = ?1 AND server_port = ?2",
 	[H_FAIL_GET] = "SELECT start_us, end_us, ts, reason, session_id FROM tls_failures"
 		       " WHERE client_ip = ?1 AND server_ip = ?2",
 	[H_FAIL_PUT] = "INSERT OR REPLACE INTO tls_failures(client_ip, server_ip, start_us, end_us,"
@@ -94,14 +95,23 @@ static int judge_server(struct history *h, struct session *s, const char *server
 
 	if (s->starttls_offered < 0)
 		return 0;		/* no plaintext EHLO reply seen: nothing to learn */
-	/* One statement remembers this session and returns the counts with it included; a session
-	 * without the offer leaves starttls_offers and last_offered as the earlier sessions left them. */
+	/* Remember this session; a session without the offer leaves starttls_offers and
+	 * last_offered as the earlier sessions left them. */
 	sqlite3_bind_text(q, 1, server_ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, s->server_port);
 	sqlite3_bind_int(q, 3, s->starttls_offered == 1);
 	sqlite3_bind_text(q, 4, ts_iso(s->start_us, ts, sizeof(ts)), -1, SQLITE_TRANSIENT);
+	if (step_done(q) != 0)
+		return -1;
+	if (s->starttls_offered != 0)
+		return 0;
+	/* No offer: the counts, this session included, judge it. (A separate query: RETURNING
+	 * would gather the row in a temporary table on every session, offer or not.) */
+	q = h->q[H_SERVER_GET];
+	sqlite3_bind_text(q, 1, server_ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, s->server_port);
 	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW && s->starttls_offered == 0) {
+	if (rc == SQLITE_ROW) {
 		int64_t seen = sqlite3_column_int64(q, 0) - 1, offers = sqlite3_column_int64(q, 1);
 		const unsigned char *last = sqlite3_column_text(q, 2);
 		if (offers >= h->o.strip_threshold && offers * 100 >= seen * HISTORY_OFFER_PERCENT)
@@ -110,9 +120,8 @@ static int judge_server(struct history *h, struct session *s, const char *server
 					    "sessions (last %s), not in this one",
 					    (long long)offers, (long long)seen,
 					    last ? (const char *)last : "?");
-	}
-	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(q);
+	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	return rc == SQLITE_DONE ? 0 : -1;

@@ -134,6 +134,14 @@ const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t cap)
 	return buf;
 }
 
+/* Write v as n decimal digits at p (v < 10^n). */
+static char *digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 const char *ts_iso(uint64_t ts_us, char *buf, size_t cap)
 {
 	time_t secs = (time_t)(ts_us / 1000000);
@@ -143,8 +151,28 @@ const char *ts_iso(uint64_t ts_us, char *buf, size_t cap)
 		snprintf(buf, cap, "1970-01-01T00:00:00.000Z");
 		return buf;
 	}
-	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(ts_us / 1000 % 1000));
+	unsigned year = (unsigned)tm.tm_year + 1900;
+	if (cap < sizeof("2026-01-01T00:00:00.000Z") || tm.tm_year < -1900 || year > 9999) {
+		snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (unsigned)(ts_us / 1000 % 1000));
+		return buf;
+	}
+	/* The same text without printf: this runs several times for every stored session. */
+	char *p = digits(buf, year, 4);
+	*p++ = '-';
+	p = digits(p, (unsigned)tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = digits(p, (unsigned)tm.tm_mday, 2);
+	*p++ = 'T';
+	p = digits(p, (unsigned)tm.tm_hour, 2);
+	*p++ = ':';
+	p = digits(p, (unsigned)tm.tm_min, 2);
+	*p++ = ':';
+	p = digits(p, (unsigned)tm.tm_sec, 2);
+	*p++ = '.';
+	p = digits(p, (unsigned)(ts_us / 1000 % 1000), 3);
+	*p++ = 'Z';
+	*p = '\0';
 	return buf;
 }

@@ -502,6 +502,19 @@ static void test_speed(void)
 	store_close(st);
 }
 
+/* Stored times: ISO-8601 UTC with milliseconds, also at the edges of what packets can carry. */
+static void test_ts_iso(void)
+{
+	char b[32], small[8];
+
+	CHECK(strcmp(ts_iso(0, b, sizeof(b)), "1970-01-01T00:00:00.000Z") == 0);
+	CHECK(strcmp(ts_iso(1764327359123999ULL, b, sizeof(b)), "2025-11-28T10:55:59.123Z") == 0);
+	CHECK(strcmp(ts_iso(951782400000000ULL, b, sizeof(b)), "2000-02-29T00:00:00.000Z") == 0);
+	CHECK(strcmp(ts_iso(4294967295999999ULL, b, sizeof(b)), "2106-02-07T06:28:15.999Z") == 0);
+	CHECK(strcmp(ts_iso(253402300800000000ULL, b, sizeof(b)), "10000-01-01T00:00:00.000Z") == 0);
+	CHECK(strcmp(ts_iso(1764327359123999ULL, small, sizeof(small)), "2025-11") == 0);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/mailtap-test-store-XXXXXX");
@@ -509,6 +522,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	test_ts_iso();
 	test_fresh_and_columns();
 	test_tls_columns_and_upsert();
 	test_duplicates();
