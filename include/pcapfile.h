@@ -18,7 +18,9 @@ struct pcapfile *pcapfile_open(pcap_t *p);
  * (caplen above the snapshot length, a header or body cut short) or the mapped part of the file
  * has ended; p's file is then positioned at that record, so pcap_next_ex() reads it, reports the
  * damage in its own words, or finds the end (or data appended since). -1 when the file could not
- * be positioned (errno set). After 0 or -1, do not call again. */
+ * be positioned (errno set), or with errno ESTALE when it shrank while mapped (another program
+ * truncated it: the bytes of vanished pages read as zeros, SIGBUS is caught). After 0 or -1, do
+ * not call again. */
 int pcapfile_next(struct pcapfile *m, struct pcap_pkthdr *h, const uint8_t **data);
 
 /* Unmap and free (NULL is fine). p stays open. */

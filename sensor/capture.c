@@ -262,8 +262,13 @@ static int mapped_next(struct capture *c, struct pcap_pkthdr **h, const u_char *
 	if (rc == 0)
 		return pcap_next_ex(c->pcap, h, data);
 	c->file_errors++;
-	set_err(c->err, sizeof(c->err), "cannot go on reading '%s': %s; the frames before were read",
-		c->source, strerror(errno));
+	if (errno == ESTALE)
+		set_err(c->err, sizeof(c->err), "damaged capture file '%s': it shrank while being read "
+			"(truncated or rewritten by another program); the frames before were read",
+			c->source);
+	else
+		set_err(c->err, sizeof(c->err), "cannot go on reading '%s': %s; the frames before "
+			"were read", c->source, strerror(errno));
 	close_handle(c);
 	return MAPPED_LOST;
 }

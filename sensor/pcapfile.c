@@ -7,6 +7,8 @@
  * the file, checked its header and chosen the link type; this reader only walks the records, and
  * hands anything unusual back to libpcap at the very record, so damage is reported as before. */
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,56 @@ enum {
 	MAGIC_USEC = 0xa1b2c3d4, MAGIC_NSEC = 0xa1b23c4d,	/* as written by the capturing host */
 	PCAP_VERSION_MAJOR_ = 2, PCAP_VERSION_MINOR_ = 4
 };
+
+/* A mapped file that shrinks under the reader (another program truncating or rewriting it, like
+ * tcpdump -W reusing a ring of names) makes the next touch of a vanished page raise SIGBUS, which
+ * would kill the sensor. The window in use is registered here; the handler puts zero pages where
+ * the window was, so the touch reads zeros instead, and the reader stops at its next call with an
+ * error. One window at a time (files are read one after the other, on one thread); a second reader
+ * finds the slot taken and leaves its file to libpcap. The handler's state must be global. */
+static struct {
+	atomic_flag taken;
+	void *volatile base;
+	volatile size_t len;
+	volatile sig_atomic_t hit;
+	struct sigaction old;
+	bool installed;
+} guard = { .taken = ATOMIC_FLAG_INIT };
+
+static void on_sigbus(int sig, siginfo_t *si, void *uctx)
+{
+	uint8_t *a = si->si_addr, *b = guard.base;
+
+	(void)sig;
+	(void)uctx;
+	if (b && a >= b && a < b + guard.len &&
+	    mmap(b, guard.len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+		guard.hit = 1;
+		return;		/* the access is repeated and reads zeros */
+	}
+	/* Not ours: give the signal back to whoever had it; the access repeats and raises it again. */
+	sigaction(SIGBUS, &guard.old, NULL);
+}
+
+static bool guard_take(void)
+{
+	if (atomic_flag_test_and_set(&guard.taken))
+		return false;
+	if (!guard.installed) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_sigbus;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGBUS, &sa, &guard.old) != 0) {
+			atomic_flag_clear(&guard.taken);
+			return false;
+		}
+		guard.installed = true;
+	}
+	guard.hit = 0;
+	return true;
+}
 
 struct pcapfile {
 	pcap_t *pcap;
@@ -82,7 +134,7 @@ struct pcapfile *pcapfile_open(pcap_t *p)
 	struct pcapfile *m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	if (!classic_header(m, hdr) || pcap_snapshot(p) <= 0) {
+	if (!classic_header(m, hdr) || pcap_snapshot(p) <= 0 || !guard_take()) {
 		free(m);
 		return NULL;
 	}
@@ -97,6 +149,7 @@ struct pcapfile *pcapfile_open(pcap_t *p)
 
 static void unmap(struct pcapfile *m)
 {
+	guard.base = NULL;
 	if (m->win)
 		munmap(m->win, m->win_len);
 	m->win = NULL;
@@ -121,6 +174,8 @@ static bool map_window(struct pcapfile *m, uint64_t off, uint64_t need)
 	m->win = w;
 	m->win_off = base;
 	m->win_len = (size_t)len;
+	guard.len = m->win_len;
+	guard.base = w;
 	return true;
 }
 
@@ -146,6 +201,11 @@ static int hand_over(struct pcapfile *m)
 
 int pcapfile_next(struct pcapfile *m, struct pcap_pkthdr *h, const uint8_t **data)
 {
+	if (guard.hit) {
+		unmap(m);
+		errno = ESTALE;
+		return -1;	/* the file shrank while mapped: what follows is gone */
+	}
 	/* Record header (pcap-savefile(5)): seconds, micro- or nanoseconds, captured and wire length. */
 	const uint8_t *rh = at(m, m->off, PCAP_REC_HDR);
 	if (!rh)
@@ -182,5 +242,7 @@ void pcapfile_close(struct pcapfile *m)
 	if (!m)
 		return;
 	unmap(m);
+	guard.hit = 0;
+	atomic_flag_clear(&guard.taken);
 	free(m);
 }

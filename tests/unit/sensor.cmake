@@ -6,3 +6,7 @@ add_test(NAME unit_flow COMMAND test_flow)
 add_executable(test_jsonout ${CMAKE_SOURCE_DIR}/tests/unit/test_jsonout.c)
 target_link_libraries(test_jsonout PRIVATE mt_sensor)
 add_test(NAME unit_jsonout COMMAND test_jsonout)
+# unit_pcapfile: classic pcap read in place, and a file truncated under the reader.
+add_executable(test_pcapfile ${CMAKE_SOURCE_DIR}/tests/unit/test_pcapfile.c)
+target_link_libraries(test_pcapfile PRIVATE mt_sensor)
+add_test(NAME unit_pcapfile COMMAND test_pcapfile)
