@@ -1,7 +1,11 @@
 /* oui.c — MAC vendor lookup: the IEEE MA-L/MA-M/MA-S/IAB registries read once and hashed by prefix. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "oui.h"
 #include "session.h"
 
@@ -18,25 +22,26 @@ struct oui_slot {
 };
 
 struct oui_db {
-	char *text[OUI_FILES];		/* whole registry files, NUL-terminated */
+	const char *text[OUI_FILES];	/* whole registry files, mapped read-only (not terminated) */
+	size_t len[OUI_FILES];
 	struct oui_slot *slot;
 	size_t mask;			/* slots - 1 (a power of two) */
 	size_t n;
 };
 
-/* Copy CSV field i of line (RFC 4180 quoting) into out; returns false if the line is short. */
-static bool csv_field(const char *line, int i, char *out, size_t cap)
+/* Copy CSV field i of the line at p (RFC 4180 quoting), which ends at the first newline or at
+ * end, into out; returns false if the line is short. */
+static bool csv_field(const char *p, const char *end, int i, char *out, size_t cap)
 {
-	const char *p = line;
 	size_t o = 0;
 
 	for (int f = 0;; f++) {
-		bool quoted = *p == '"';
+		bool quoted = p < end && *p == '"';
 		if (quoted)
 			p++;
-		while (*p && *p != '\n' && *p != '\r') {
+		while (p < end && *p != '\n' && *p != '\r') {
 			if (quoted && *p == '"') {
-				if (p[1] != '"') {
+				if (p + 1 >= end || p[1] != '"') {
 					p++;
 					break;
 				}
@@ -52,9 +57,9 @@ static bool csv_field(const char *line, int i, char *out, size_t cap)
 			out[o] = '\0';
 			return true;
 		}
-		while (*p && *p != ',')
+		while (p < end && *p != ',' && *p != '\n')
 			p++;
-		if (*p != ',')
+		if (p >= end || *p != ',')
 			return false;
 		p++;
 	}
@@ -77,12 +82,12 @@ static struct oui_slot *probe(const struct oui_db *db, uint64_t key)
 }
 
 /* The assignment column ("002272", "8C1F64A", "70B3D5123"): hex digits then a comma. */
-static bool parse_assignment(const char *p, uint64_t *key)
+static bool parse_assignment(const char *p, const char *end, uint64_t *key)
 {
 	uint64_t v = 0;
 	unsigned n = 0;
 
-	for (; n < 10 && p[n] != ','; n++) {
+	for (; n < 10 && p + n < end && p[n] != ','; n++) {
 		char c = p[n];
 		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
 			   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
@@ -91,36 +96,39 @@ static bool parse_assignment(const char *p, uint64_t *key)
 			return false;
 		v = v << 4 | d;
 	}
-	if (p[n] != ',' || (n != 6 && n != 7 && n != 9))
+	if (p + n >= end || p[n] != ',' || (n != 6 && n != 7 && n != 9))
 		return false;
 	*key = (uint64_t)(n * 4) << 40 | v;
 	return true;
 }
 
-static char *read_whole(const char *dir, const char *file)
+/* Map a registry file read-only: its pages are the page cache's, nothing is copied. */
+static const char *map_whole(const char *dir, const char *file, size_t *len)
 {
 	char path[4096];
-	FILE *f;
-	long size;
-	char *buf = NULL;
+	struct stat st;
+	void *p;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (!(f = fopen(path, "r")))
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 && size < (64L << 20) &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
-		size_t got = fread(buf, 1, (size_t)size, f);
-		buf[got] = '\0';
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size >= (64L << 20) ||
+	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return NULL;
 	}
-	fclose(f);
-	return buf;
+	close(fd);
+	*len = (size_t)st.st_size;
+	return p;
 }
 
-static size_t count_lines(const char *t)
+static size_t count_lines(const char *t, size_t len)
 {
 	size_t n = 0;
 
-	for (; (t = strchr(t, '\n')); t++)
+	for (const char *e = t + len; (t = memchr(t, '\n', (size_t)(e - t))); t++)
 		n++;
 	return n + 1;
 }
@@ -128,13 +136,14 @@ static size_t count_lines(const char *t)
 /* Index every line of file i: "Registry,Assignment,Organization Name,Address". */
 static void index_file(struct oui_db *db, unsigned i)
 {
-	const char *t = db->text[i];
+	const char *t = db->text[i], *end = t + db->len[i];
 
-	for (const char *line = t; line && *line;) {
-		const char *comma = strchr(line, ',');
-		const char *next = strchr(line, '\n');
+	for (const char *line = t; line && line < end;) {
+		const char *next = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = next ? next : end;
+		const char *comma = memchr(line, ',', (size_t)(eol - line));
 		uint64_t key;
-		if (comma && (!next || comma < next) && parse_assignment(comma + 1, &key)) {
+		if (comma && parse_assignment(comma + 1, eol, &key)) {
 			struct oui_slot *sl = probe(db, key);
 			if (!sl->key) {		/* the first registration of a prefix wins */
 				*sl = (struct oui_slot){ key, i, (uint32_t)(line - t), NULL };
@@ -154,8 +163,8 @@ struct oui_db *oui_load(const char *dir)
 	if (!db)
 		return NULL;
 	for (unsigned i = 0; i < OUI_FILES; i++)
-		if ((db->text[i] = read_whole(dir ? dir : OUI_DEFAULT_DIR, files[i])))
-			lines += count_lines(db->text[i]);
+		if ((db->text[i] = map_whole(dir ? dir : OUI_DEFAULT_DIR, files[i], &db->len[i])))
+			lines += count_lines(db->text[i], db->len[i]);
 	while (cap < lines * 2)
 		cap *= 2;
 	if (!(db->slot = calloc(cap, sizeof(*db->slot)))) {
@@ -184,7 +193,8 @@ const char *oui_lookup(struct oui_db *db, const uint8_t mac[6])
 			continue;
 		if (!sl->name) {
 			char raw[256], esc[OUI_NAME_MAX];
-			if (!csv_field(db->text[sl->file] + sl->off, 2, raw, sizeof(raw)))
+			if (!csv_field(db->text[sl->file] + sl->off, db->text[sl->file] + db->len[sl->file],
+				       2, raw, sizeof(raw)))
 				return NULL;
 			escape_bytes(esc, sizeof(esc), (const uint8_t *)raw, strlen(raw));
 			sl->name = strdup(esc);
@@ -206,7 +216,8 @@ void oui_free(struct oui_db *db)
 	for (size_t i = 0; db->slot && i <= db->mask; i++)
 		free(db->slot[i].name);
 	for (unsigned i = 0; i < OUI_FILES; i++)
-		free(db->text[i]);
+		if (db->text[i])
+			munmap((void *)db->text[i], db->len[i]);
 	free(db->slot);
 	free(db);
 }

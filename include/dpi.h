@@ -27,4 +27,7 @@ enum dpi_verdict dpi_packet(struct dpi *d, struct ndpi_flow_struct **fp, const u
 /* Wipe and free the nDPI flow state (credentials included). *fp becomes NULL. */
 void dpi_flow_release(struct ndpi_flow_struct **fp);
 
+/* Bytes of nDPI state a flow holds while it is being classified. */
+unsigned dpi_flow_bytes(void);
+
 #endif

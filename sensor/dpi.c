@@ -77,3 +77,8 @@ void dpi_flow_release(struct ndpi_flow_struct **fp)
 	ndpi_flow_free(f);
 	*fp = NULL;
 }
+
+unsigned dpi_flow_bytes(void)
+{
+	return (unsigned)SIZEOF_FLOW_STRUCT;
+}

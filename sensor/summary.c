@@ -1,6 +1,9 @@
 /* summary.c — what a run tells its operator: progress line, stats line, end-of-run summary. */
 #include <stdio.h>
 #include <sys/resource.h>
+#include "app.h"
+#include "dpi.h"
+#include "flow.h"
 #include "summary.h"
 
 static double rate(uint64_t n, uint64_t us)
@@ -103,6 +106,9 @@ void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kin
 		line("fast-path packets", c->fast_path);
 		line("nDPI flows", c->dpi_flows);
 		line("nDPI said mail", c->dpi_mail);
+		fprintf(stderr, "  %-34s %zu bytes a flow; a mail flow adds %zu + strings + buffered "
+			"stream bytes; nDPI adds %u while it classifies\n", "flow state",
+			sizeof(struct flow), sizeof(struct app), dpi_flow_bytes());
 		for (int a = 0; a < ANOM__COUNT; a++)
 			if (c->anomalies[a])
 				fprintf(stderr, "    anomaly %-24s %llu\n", anomaly_name(a),

@@ -77,6 +77,10 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 packets=$(awk '{print $2}' "$dir/floor.out")
+# One more run with the summary, for the table size and the per-flow state it prints.
+rm -f "$dir/verbose.db"*
+"$mailtap" -v -r "$cap" -d "$dir/verbose.db" 2>"$dir/verbose.txt" ||
+	{ echo "bench.sh: mailtap -v failed" >&2; exit 1; }
 # median FIELD NAME: median over rounds of a field of the runstat line (1 user, 2 sys, 3 wall, 4 rss);
 # field 0 = user + sys.
 median() {
@@ -153,6 +157,9 @@ echo
 echo "Mpkt/s and Gbit/s are per CPU second (one core). rows/s = rows in the database (sessions + findings +"
 echo "devices) / mailtap's wall time: a lower bound of the writer's rate, not the writer alone."
 echo "secret strings found in the databases: $secret_hits (must be 0)"
+echo "mailtap's own figures (mailtap -v, default configuration):"
+grep -E '^  (flows|flow state) ' "$dir/verbose.txt" | sed 's/^  */  /; s/   */: /'
+
 for db in "$dir/default.db" "$dir/nodpi.db"; do
 	n=$(wc -l <"$db.misses")
 	[ "$n" -eq 0 ] && continue

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "oui.h"
 
 static int failures;
@@ -53,6 +54,40 @@ static void expect_vendor(struct oui_db *o, const uint8_t mac[6], const char *or
 	CHECK(v && strcmp(v, org) == 0);
 }
 
+/* A registry that ends exactly at a page boundary, without a newline, inside a quoted name: the
+ * files are mapped, not terminated, so nothing may be read past their end. */
+static void test_edge_file(void)
+{
+	char dir[] = "/tmp/mailtap-test-oui-XXXXXX", path[300], body[4096];
+	const char *last = "MA-L,FFEEDD,\"Edge, Corp";
+	size_t n = 0, want = sizeof(body);
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	n += (size_t)snprintf(body, want, "Registry,Assignment,Organization Name,Organization Address\n");
+	for (int i = 0; n + 64 + strlen(last) < want; i++)
+		n += (size_t)snprintf(body + n, want - n, "MA-L,AABB%02X,Filler %d,Somewhere\n", i & 0xff, i);
+	while (n + strlen(last) < want)
+		body[n++] = '\n';
+	memcpy(body + n, last, strlen(last));
+	n += strlen(last);
+	CHECK(n == sizeof(body));
+	snprintf(path, sizeof(path), "%s/oui.csv", dir);
+	FILE *f = fopen(path, "wb");
+	CHECK(f && fwrite(body, 1, n, f) == n);
+	if (f)
+		fclose(f);
+	struct oui_db *o = oui_load(dir);
+	CHECK(o && oui_count(o) >= 2);
+	expect_vendor(o, (const uint8_t *)"\xff\xee\xdd\x01\x02\x03", "Edge, Corp");
+	expect_vendor(o, (const uint8_t *)"\xaa\xbb\x00\x01\x02\x03", "Filler 0");
+	oui_free(o);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	static const char *const orgs[] = {
@@ -82,6 +117,7 @@ int main(void)
 	}
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		expect_vendor(o, known[i].mac, known[i].org);
+	test_edge_file();
 	/* locally administered addresses (the lab's 02:...) have no vendor */
 	CHECK(oui_lookup(o, (const uint8_t *)"\x02\x00\x5e\x10\x00\x10") == NULL);
 	oui_free(o);
