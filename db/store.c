@@ -200,7 +200,12 @@ static int move_aside(const char *path, char *dst, size_t cap)
 static sqlite3 *open_rw(const char *path, char *err, size_t errcap)
 {
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	/* No memory statistics: they take a global mutex on every allocation. Only possible before
+	 * SQLite's first use in the process; later it is refused, harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* One thread (the writer) uses the connection: no per-call connection mutex. */
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				 SQLITE_OPEN_NOMUTEX, NULL);
 
 	if (rc != SQLITE_OK) {
 		snprintf(err, errcap, "cannot open database '%s': %s; check the path and its "
