@@ -158,7 +158,7 @@ echo "Mpkt/s and Gbit/s are per CPU second (one core). rows/s = rows in the data
 echo "devices) / mailtap's wall time: a lower bound of the writer's rate, not the writer alone."
 echo "secret strings found in the databases: $secret_hits (must be 0)"
 echo "mailtap's own figures (mailtap -v, default configuration):"
-grep -E '^  (flows|flow state) ' "$dir/verbose.txt" | sed 's/^  */  /; s/   */: /'
+grep -E '^  (flows|flow state) ' "$dir/verbose.txt" | sed -E 's/^  ([a-z ]*[a-z]) {2,}/  \1: /'
 
 for db in "$dir/default.db" "$dir/nodpi.db"; do
 	n=$(wc -l <"$db.misses")
