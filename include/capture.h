@@ -1,4 +1,5 @@
-/* capture.h — frames from pcap/pcapng files or a live interface; the only user of libpcap. */
+/* capture.h — frames from pcap/pcapng files or a live interface; the only user of libpcap (with
+ * pcapfile.c, which reads classic pcap files in place and hands anything unusual back to it). */
 #ifndef MAILTAP_CAPTURE_H
 #define MAILTAP_CAPTURE_H
 
@@ -22,8 +23,8 @@
 
 struct capture;
 
-/* One frame. data points into libpcap's buffer and is valid until the next capture_next() or
- * capture_close(); source is the file name or interface (valid until capture_close()). */
+/* One frame. data points into libpcap's buffer or into the mapped file (classic pcap files are
+ * read in place, pcapfile.h) and is valid until the next capture_next() or capture_close(); source is the file name or interface (valid until capture_close()). */
 struct capture_frame {
 	int dlt;			/* pcap link type of this frame's file or interface */
 	uint64_t ts_us;			/* packet time, microseconds since the epoch */

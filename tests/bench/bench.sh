@@ -81,6 +81,18 @@ packets=$(awk '{print $2}' "$dir/floor.out")
 rm -f "$dir/verbose.db"*
 "$mailtap" -v -r "$cap" -d "$dir/verbose.db" 2>"$dir/verbose.txt" ||
 	{ echo "bench.sh: mailtap -v failed" >&2; exit 1; }
+# The reference: the same bytes through a pipe, so libpcap reads them (not the in-place reader),
+# must give the same database, row for row.
+rm -f "$dir/reference.db"*
+cat "$cap" | "$mailtap" -q -r - -d "$dir/reference.db" ||
+	{ echo "bench.sh: reference run failed" >&2; exit 1; }
+sqlite3 -batch -noheader "$dir/default.db" <"$repo/tests/tools/dump.sql" | sort >"$dir/default.dump"
+sqlite3 -batch -noheader "$dir/reference.db" <"$repo/tests/tools/dump.sql" | sort >"$dir/reference.dump"
+if cmp -s "$dir/default.dump" "$dir/reference.dump"; then
+	reference="same database as libpcap's reader ($(wc -l <"$dir/default.dump") rows compared)"
+else
+	reference="DIFFERS from libpcap's reader: diff $dir/default.dump $dir/reference.dump"
+fi
 # median FIELD NAME: median over rounds of a field of the runstat line (1 user, 2 sys, 3 wall, 4 rss);
 # field 0 = user + sys.
 median() {
@@ -157,6 +169,7 @@ echo
 echo "Mpkt/s and Gbit/s are per CPU second (one core). rows/s = rows in the database (sessions + findings +"
 echo "devices) / mailtap's wall time: a lower bound of the writer's rate, not the writer alone."
 echo "secret strings found in the databases: $secret_hits (must be 0)"
+echo "in-place reader vs libpcap (pipe) on this capture: $reference"
 echo "mailtap's own figures (mailtap -v, default configuration):"
 grep -E '^  (flows|flow state) ' "$dir/verbose.txt" | sed -E 's/^  ([a-z ]*[a-z]) {2,}/  \1: /'
 
