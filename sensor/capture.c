@@ -273,6 +273,16 @@ static int mapped_next(struct capture *c, struct pcap_pkthdr **h, const u_char *
 	return MAPPED_LOST;
 }
 
+/* Packet time in microseconds. A savefile's seconds are unsigned 32-bit (draft-ietf-opsawg-pcap
+ * §5), but libpcap hands them over as a signed 32-bit value, so stamps from 2038 on would come out
+ * negative: files are read as the format says (good until 2106); live stamps are the kernel's. */
+static uint64_t frame_time_us(const struct capture *c, const struct pcap_pkthdr *h)
+{
+	if (c->live)
+		return (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	return (uint64_t)(uint32_t)h->ts.tv_sec * 1000000u + (uint32_t)h->ts.tv_usec;
+}
+
 int capture_next(struct capture *c, struct capture_frame *f)
 {
 	for (;;) {
@@ -292,7 +302,7 @@ int capture_next(struct capture *c, struct capture_frame *f)
 		if (rc == 1) {
 			c->waited = 0;
 			f->dlt = c->dlt;
-			f->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+			f->ts_us = frame_time_us(c, h);
 			f->caplen = h->caplen;
 			f->wirelen = h->len;
 			f->data = data;

@@ -218,8 +218,10 @@ int pcapfile_next(struct pcapfile *m, struct pcap_pkthdr *h, const uint8_t **dat
 	const uint8_t *body = at(m, m->off + PCAP_REC_HDR, caplen);
 	if (!body)
 		return hand_over(m);	/* cut short, or written after we looked */
-	h->ts.tv_sec = (time_t)sec;
-	h->ts.tv_usec = (suseconds_t)(m->nsec ? frac / 1000 : frac);
+	/* Signed 32-bit fields, as libpcap reads them (struct pcap_timeval), so both readers give
+	 * the same times even for stamps past 2038 or bogus fractions. */
+	h->ts.tv_sec = (time_t)(int32_t)sec;
+	h->ts.tv_usec = (suseconds_t)(m->nsec ? (int32_t)frac / 1000 : (int32_t)frac);
 	h->caplen = caplen;
 	h->len = len;
 	*data = body;

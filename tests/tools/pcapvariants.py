@@ -5,7 +5,7 @@ Usage: pcapvariants.py IN.pcap OUTDIR
 Writes into OUTDIR: be.pcap (big-endian), ns.pcap (nanosecond stamps), be-ns.pcap, snap.pcap
 (header snaplen 200: larger records exceed it), cut-body.pcap (the last record's data cut short),
 cut-hdr.pcap (ends inside a record header), bogus.pcap (a record in the middle claims 2 GiB),
-v23.pcap (version 2.3). Used to show that mailtap's in-place reader and libpcap read them alike.
+v23.pcap (version 2.3), future.pcap and future-ns.pcap (stamps past 2038, fractions out of range). Used to show that mailtap's in-place reader and libpcap read them alike.
 """
 import os
 import struct
@@ -49,6 +49,12 @@ def main():
     write(p('be-ns.pcap'), hdr, recs, e='>', nano=True)
     write(p('snap.pcap'), hdr, recs, snaplen=200)
     write(p('v23.pcap'), hdr, recs, version=(2, 3))
+    # Seconds with the top bit set and, every third record, a fraction field above 2^31.
+    bump = lambda i: 0x90000000 if i % 3 == 0 else 0
+    write(p('future.pcap'), hdr, [(s + 0x80000000, (n // 1000 + bump(i)) * 1000, o, k)
+                                  for i, (s, n, o, k) in enumerate(recs)])
+    write(p('future-ns.pcap'), hdr, [(s + 0x80000000, n + bump(i), o, k)
+                                     for i, (s, n, o, k) in enumerate(recs)], nano=True)
     data = write(p('cut-body.pcap'), hdr, recs)
     last = len(recs[-1][3])
     with open(p('cut-body.pcap'), 'wb') as f:
