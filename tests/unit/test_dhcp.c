@@ -5,17 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "dhcp.h"
-
-static int failures;
-
-static void check(int ok, const char *what, int line)
-{
-	if (!ok) {
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-		failures++;
-	}
-}
-#define CHECK(c) check(!!(c), #c, __LINE__)
+#include "check.h"
 
 /* ---- guard-page buffer: input placed right against a PROT_NONE page ---- */
 

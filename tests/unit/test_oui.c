@@ -4,17 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "oui.h"
-
-static int failures;
-
-static void check(int ok, const char *what, int line)
-{
-	if (!ok) {
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-		failures++;
-	}
-}
-#define CHECK(c) check(!!(c), #c, __LINE__)
+#include "check.h"
 
 /* The first MA-L row of oui.csv whose organisation field is exactly org (quoted or not):
  * its 24-bit prefix into mac[0..2]. Returns 0 when found. Independent of db/oui.c's parser. */

@@ -11,16 +11,7 @@
 #include <pcap/pcap.h>
 #include "limits.h"
 #include "pcapfile.h"
-
-static int failures;
-static void check(int ok, const char *what, int line)
-{
-	if (!ok) {
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-		failures++;
-	}
-}
-#define CHECK(c) check(!!(c), #c, __LINE__)
+#include "check.h"
 
 enum { LEN = 1500 };
 
@@ -50,19 +41,28 @@ static pcap_t *open_pcap(const char *path)
 	return p;
 }
 
+/* Open path with libpcap and map it; NULL (a failed check) when either fails. */
+static struct pcapfile *open_mapped(const char *path, pcap_t **pp)
+{
+	pcap_t *p = open_pcap(path);
+	struct pcapfile *m = p ? pcapfile_open(p) : NULL;
+
+	CHECK(m != NULL);
+	if (!m && p)
+		pcap_close(p);
+	*pp = m ? p : NULL;
+	return m;
+}
+
 static void test_all_records(const char *path, int nsec)
 {
 	/* More than two windows, so records straddle window ends. */
 	unsigned n = (unsigned)(PCAPFILE_WINDOW_BYTES / (LEN + 16)) * 5 / 2;
 	write_file(path, n, nsec);
-	pcap_t *p = open_pcap(path);
-	struct pcapfile *m = p ? pcapfile_open(p) : NULL;
-	CHECK(m != NULL);
-	if (!m) {
-		if (p)
-			pcap_close(p);
+	pcap_t *p;
+	struct pcapfile *m = open_mapped(path, &p);
+	if (!m)
 		return;
-	}
 	/* One mapped file at a time: a second one is left to libpcap. */
 	pcap_t *p2 = open_pcap(path);
 	CHECK(p2 && pcapfile_open(p2) == NULL);
@@ -93,14 +93,10 @@ static void test_truncated_under_reader(const char *path)
 {
 	unsigned n = 2000;	/* 3 MB: one window holds it all */
 	write_file(path, n, 0);
-	pcap_t *p = open_pcap(path);
-	struct pcapfile *m = p ? pcapfile_open(p) : NULL;
-	CHECK(m != NULL);
-	if (!m) {
-		if (p)
-			pcap_close(p);
+	pcap_t *p;
+	struct pcapfile *m = open_mapped(path, &p);
+	if (!m)
 		return;
-	}
 	struct pcap_pkthdr h;
 	const uint8_t *d;
 	unsigned i = 0;
@@ -123,9 +119,7 @@ static void test_truncated_under_reader(const char *path)
 	pcap_close(p);
 	/* The slot is free again. */
 	write_file(path, 3, 0);
-	p = open_pcap(path);
-	m = p ? pcapfile_open(p) : NULL;
-	CHECK(m != NULL);
+	m = open_mapped(path, &p);
 	pcapfile_close(m);
 	if (p)
 		pcap_close(p);

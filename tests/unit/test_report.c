@@ -12,17 +12,7 @@
 #include "dhcp.h"
 #include "report.h"
 #include "store.h"
-
-static int failures;
-
-static void check(int ok, const char *what, int line)
-{
-	if (!ok) {
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-		failures++;
-	}
-}
-#define CHECK(c) check(!!(c), #c, __LINE__)
+#include "check.h"
 
 static char dir[256], dbpath[300];
 

@@ -11,17 +11,7 @@
 #include <unistd.h>
 #include "oui.h"
 #include "store.h"
-
-static int failures;
-
-static void check(int ok, const char *what, int line)
-{
-	if (!ok) {
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-		failures++;
-	}
-}
-#define CHECK(c) check(!!(c), #c, __LINE__)
+#include "check.h"
 
 static char dir[256];
 
