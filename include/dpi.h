@@ -3,6 +3,7 @@
 #define MAILTAP_DPI_H
 
 #include <stdint.h>
+#include "session.h"	/* struct ip_addr */
 
 struct dpi;
 struct ndpi_flow_struct;
@@ -23,6 +24,15 @@ void dpi_free(struct dpi *d);
  * or when it gives up: nDPI keeps cleartext AUTH credentials in its flow state. */
 enum dpi_verdict dpi_packet(struct dpi *d, struct ndpi_flow_struct **fp, const uint8_t *l3,
 			    uint32_t l3_len, uint64_t ts_us);
+
+/* Start nDPI on a flow whose handshake was seen but not shown to it: a SYN from client to server
+ * with the client's initial sequence number isn, rebuilt without options (nDPI gives up on a TCP
+ * flow whose first packet is not a SYN; it needs neither the SYN-ACK nor the ACK). *fp is
+ * allocated. Returns what nDPI says, normally DPI_UNDECIDED. */
+enum dpi_verdict dpi_start_with_syn(struct dpi *d, struct ndpi_flow_struct **fp,
+				    const struct ip_addr *client, uint16_t client_port,
+				    const struct ip_addr *server, uint16_t server_port, uint32_t isn,
+				    uint64_t ts_us);
 
 /* Wipe and free the nDPI flow state (credentials included). *fp becomes NULL. */
 void dpi_flow_release(struct ndpi_flow_struct **fp);

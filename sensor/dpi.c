@@ -66,6 +66,55 @@ enum dpi_verdict dpi_packet(struct dpi *d, struct ndpi_flow_struct **fp, const u
 	return verdict_of(p);
 }
 
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+enum dpi_verdict dpi_start_with_syn(struct dpi *d, struct ndpi_flow_struct **fp,
+				    const struct ip_addr *client, uint16_t client_port,
+				    const struct ip_addr *server, uint16_t server_port, uint32_t isn,
+				    uint64_t ts_us)
+{
+	uint8_t pkt[40 + 20] = { 0 };
+	uint8_t *tcp;
+	uint32_t len;
+
+	if (client->family == 6) {		/* RFC 8200 §3 */
+		pkt[0] = 0x60;
+		put16(pkt + 4, 20);		/* payload length: the TCP header */
+		pkt[6] = 6;			/* next header: TCP */
+		pkt[7] = 64;
+		memcpy(pkt + 8, client->a, 16);
+		memcpy(pkt + 24, server->a, 16);
+		tcp = pkt + 40;
+		len = 60;
+	} else {				/* RFC 791 §3.1 */
+		pkt[0] = 0x45;
+		put16(pkt + 2, 40);		/* total length */
+		pkt[8] = 64;
+		pkt[9] = 6;			/* protocol: TCP */
+		memcpy(pkt + 12, client->a, 4);
+		memcpy(pkt + 16, server->a, 4);
+		tcp = pkt + 20;
+		len = 40;
+	}
+	put16(tcp, client_port);		/* RFC 9293 §3.1 */
+	put16(tcp + 2, server_port);
+	put32(tcp + 4, isn);
+	tcp[12] = 5 << 4;			/* data offset: no options */
+	tcp[13] = 0x02;				/* SYN */
+	put16(tcp + 14, 65535);
+	return dpi_packet(d, fp, pkt, len, ts_us);
+}
+
 void dpi_flow_release(struct ndpi_flow_struct **fp)
 {
 	if (!*fp)

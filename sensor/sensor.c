@@ -183,6 +183,25 @@ static void ignore_flow(struct sensor *s, struct flow *f)
 	s->c.flows_ignored++;
 }
 
+static void dpi_verdict_apply(struct sensor *s, struct flow *f, enum dpi_verdict v);
+
+/* Show nDPI the client's SYN of f, rebuilt (the handshake was not shown to it); p is the first
+ * payload packet, in direction d. Returns the verdict, acted on unless undecided. */
+static enum dpi_verdict start_dpi(struct sensor *s, struct flow *f, const struct packet *p,
+				  enum dir d)
+{
+	bool src_is_client = d == DIR_C2S;
+	enum dpi_verdict v = dpi_start_with_syn(s->dpi, &f->dpi,
+						src_is_client ? &p->src : &p->dst,
+						src_is_client ? p->sport : p->dport,
+						src_is_client ? &p->dst : &p->src,
+						src_is_client ? p->dport : p->sport,
+						f->isn[DIR_C2S], p->ts_us);
+	if (v != DPI_UNDECIDED)
+		dpi_verdict_apply(s, f, v);
+	return v;
+}
+
 /* A flow on a non-SMTP port: nDPI and the banner sniff decide whether it is mail. */
 static void classify_candidate(struct sensor *s, struct flow *f, const struct packet *p,
 			       enum dir d)
@@ -198,6 +217,12 @@ static void classify_candidate(struct sensor *s, struct flow *f, const struct pa
 	}
 	if (!s->dpi || f->dpi_said_mail || (f->cls == FLOW_MAIL && f->dpi_pkts >= DPI_PACKET_BUDGET))
 		return;
+	/* With the client's SYN seen, nDPI waits for the first payload, which is the server's (a
+	 * client speaking first was ignored above): most candidates never cost it anything. */
+	bool client_syn = d == DIR_C2S && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+	bool syn_known = f->dir_known && (f->isn_seen & (1u << DIR_C2S));
+	if (!f->dpi && !p->payload_len && (client_syn || syn_known))
+		return;	/* the SYN is recorded by tcp_packet() */
 	if (!f->dpi) {
 		if (s->c.dpi_active >= s->caps.dpi_flows) {
 			s->c.dpi_skipped++;	/* the banner sniff alone decides */
@@ -207,10 +232,18 @@ static void classify_candidate(struct sensor *s, struct flow *f, const struct pa
 		}
 		s->c.dpi_flows++;
 		s->c.dpi_active++;
+		if (syn_known && start_dpi(s, f, p, d) != DPI_UNDECIDED)
+			return;
 	}
 	enum dpi_verdict v = dpi_packet(s->dpi, &f->dpi, p->l3, p->l3_len, p->ts_us);
 	if (p->payload_len)
 		f->dpi_pkts++;
+	dpi_verdict_apply(s, f, v);
+}
+
+/* Act on nDPI's verdict on flow f: mail, not mail, or (after its budget) given up. */
+static void dpi_verdict_apply(struct sensor *s, struct flow *f, enum dpi_verdict v)
+{
 	if (v == DPI_MAIL) {
 		s->c.dpi_mail++;
 		f->dpi_said_mail = 1;

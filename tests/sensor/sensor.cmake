@@ -13,3 +13,7 @@ set_tests_properties(sensor_setuid PROPERTIES SKIP_RETURN_CODE 77)
 # sensor_pcapfile: classic pcap read in place (memory-mapped) gives what libpcap gives, damage included.
 add_test(NAME sensor_pcapfile COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/pcapfile.sh $<TARGET_FILE:mailtap>
          $<TARGET_FILE:pcapgen> $<TARGET_FILE:bench_gen> ${CMAKE_BINARY_DIR}/sensor-pcapfile)
+# sensor_dpi: nDPI confirms SMTP on other ports from the server's first payload; clients that speak
+# first never reach it.
+add_test(NAME sensor_dpi COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/dpi.sh $<TARGET_FILE:mailtap>
+         $<TARGET_FILE:pcapgen> ${CMAKE_BINARY_DIR}/sensor-dpi)
