@@ -231,7 +231,7 @@ void reasm_segment(struct reasm_dir *rd, enum dir d, uint32_t seq, const uint8_t
 			rd->next_seq = seq + wirelen;	/* nothing is kept: just follow */
 		return;
 	}
-	uint32_t already = (uint32_t)-off;
+	uint32_t already = 0u - (uint32_t)off;	/* off may be INT32_MIN: no signed negation */
 	if (already >= wirelen) {
 		st->retransmissions++;
 		return;

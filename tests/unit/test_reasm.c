@@ -106,6 +106,11 @@ int main(void)
 	const struct seg wrap_ooo[] = { { 8, "three\n" }, { 0, "one\n" }, { 4, "two\n" } };
 	expect("wraparound out of order", 0xfffffff8u, wrap_ooo, 3, "one\ntwo\nthree\n");
 
+	/* A segment exactly 2^31 behind the next expected byte (the most negative distance): an old
+	 * retransmission, ignored; the distance must not be negated as a signed number. */
+	const struct seg half_space[] = { { 0, "a\n" }, { 0x80000002u, "b\n" }, { 2, "c\n" } };
+	expect("2^31 behind", 5, half_space, 3, "a\nc\n");
+
 	/* A hole that never fills is a gap at the end; the partial line before it is dropped. */
 	const struct seg hole[] = { { 0, "ok\nparti" }, { 20, "after\n" } };
 	expect("hole", 1, hole, 2, "ok\n|after\n");

@@ -23,6 +23,8 @@ static const char *path_in(const char *name, char *buf, size_t cap)
 
 /* First column of the first row of a query, as text ("" for NULL, "<none>" for no row). */
 static const char *q1(sqlite3 *db, char *out, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static const char *q1(sqlite3 *db, char *out, size_t cap, const char *fmt, ...)
 {
 	char sql[1024];
 	sqlite3_stmt *st;
