@@ -356,7 +356,8 @@ static int run(sqlite3_stmt *s)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-/* Run an INSERT ... RETURNING id: 1 with *id set, 0 when no row came back, -1 on error. */
+/* Run a statement that returns one id (SELECT id ...): 1 with *id set, 0 when no row came back,
+ * -1 on error. */
 static int run_returning(sqlite3_stmt *s, int64_t *id)
 {
 	int rc = sqlite3_step(s), out = -1;
