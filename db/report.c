@@ -11,10 +11,11 @@
 #include "finding.h"
 #include "report.h"
 #include "report_int.h"
+#include "store.h"
 
 /* Same identity as the writer (db/store.c). */
 #define REPORT_APPLICATION_ID 0x6D746170
-#define REPORT_SCHEMA_VERSION 1
+#define REPORT_SCHEMA_VERSION 2
 /* Default window: the last 7 days. */
 #define REPORT_DEFAULT_DAYS 7
 
@@ -205,6 +206,23 @@ static void sql_tlsrpt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 }
 
+/* A file of an older schema: bring it up to date through the writer (which only adds columns and
+ * views); 0 on success, else -1 after a message that says what to do. */
+static int upgrade_older(const char *path, int64_t ver)
+{
+	char err[512] = "";
+	struct store *st = store_open(path, err, sizeof(err));
+
+	if (!st) {
+		fprintf(stderr, "mailtap report: '%s' has schema %lld and must be upgraded to %d by "
+			"a user who may write it (%s); run 'mailtap report --db %s' once as that "
+			"user\n", path, (long long)ver, REPORT_SCHEMA_VERSION, err, path);
+		return -1;
+	}
+	store_close(st);
+	return 0;
+}
+
 /* Open an existing mailtap database read-only; NULL after a message naming the file. */
 static sqlite3 *open_db(const char *path)
 {
@@ -231,6 +249,13 @@ static sqlite3 *open_db(const char *path)
 			fprintf(stderr, "mailtap report: '%s' was written by a newer mailtap (schema "
 				"%lld); upgrade mailtap\n", path, (long long)ver);
 			goto fail;
+		}
+		if (rc == SQLITE_OK && ver < REPORT_SCHEMA_VERSION) {
+			sqlite3_close(db);
+			db = NULL;
+			if (upgrade_older(path, ver) != 0)
+				return NULL;
+			return open_db(path);
 		}
 	}
 	if (rc == SQLITE_OK)

@@ -2,7 +2,9 @@
 --
 -- Source of truth: embedded into the binary at build time (db/embed.cmake) and run by store_open()
 -- on every open, so every statement is idempotent (IF NOT EXISTS). The writer sets
--- PRAGMA application_id = 0x6D746170 ('mtap') and PRAGMA user_version = 1 after running it.
+-- PRAGMA application_id = 0x6D746170 ('mtap') and PRAGMA user_version = 2 after running it.
+-- Columns added after version 1 are also listed in store.c's `added_columns`: an older file gets
+-- them by ALTER TABLE before this script runs (so the views below can use them).
 -- Times are ISO-8601 UTC text with milliseconds ("2026-11-28T10:55:59.123Z"), from packet time,
 -- so they sort and compare as text.
 -- Views hold no data: they are dropped and created again on every open, so a newer mailtap's view
@@ -23,7 +25,7 @@ CREATE TABLE IF NOT EXISTS devices (
 	last_seen   TEXT
 );
 
--- One row per SMTP session (TCP connection).
+-- One row per mail session (TCP connection): SMTP, IMAP or POP3.
 CREATE TABLE IF NOT EXISTS sessions (
 	id                 INTEGER PRIMARY KEY,
 	device_id          INTEGER REFERENCES devices(id) ON DELETE CASCADE,
@@ -72,6 +74,15 @@ CREATE TABLE IF NOT EXISTS sessions (
 	cert_chain_len     INTEGER,
 	cert_absent_reason TEXT,		-- why no certificate facts ("tls1.3 encrypted", ...)
 	anomalies          TEXT,		-- "name=count,..." decoder anomalies, NULL none
+	-- Version 2.
+	protocol           TEXT NOT NULL DEFAULT 'smtp'
+	                     CHECK (protocol IN ('smtp', 'imap', 'pop3')),
+	tunnel             TEXT,		-- proxy tunnel: 'http_connect', 'socks4', 'socks4a', 'socks5'
+	tunnel_host        TEXT,		-- host or address named in the tunnel request
+	tunnel_port        INTEGER,		-- port named in the tunnel request
+	rcpt_domain        TEXT,		-- domain of the first RCPT TO seen in clear
+	policy_domain      TEXT,		-- domain whose published policy applied (DNS seen)
+	policy             TEXT,		-- 'sts', 'tlsa', 'sts+tlsa', 'none'; NULL not known
 	-- A cleartext session: mail commands seen in clear, or a plain session that sent mail.
 	cleartext          INTEGER GENERATED ALWAYS AS
 	                     (mail_in_clear = 1 OR (transport = 'plain' AND mail_count > 0)) VIRTUAL,

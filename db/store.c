@@ -17,7 +17,7 @@
 /* PRAGMA application_id of a mailtap database: 'mtap'. */
 #define STORE_APPLICATION_ID 0x6D746170
 /* PRAGMA user_version written by this build; older files are migrated, newer ones refused. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum stmt_id {
 	ST_DEVICE, ST_DEVICE_ID, ST_SESSION, ST_FINDING, ST_DHCP, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -54,10 +54,11 @@ static const char *const stmt_sql[ST__COUNT] = {
 	" saw_c2s, saw_s2c, tls_version, tls_cipher, tls_resumed, tls_alert, tls_fail_stage,"
 	" tls_fail_reason, sni, alpn, ja3, ja3s, cert_subject, cert_issuer, cert_san,"
 	" cert_not_before, cert_not_after, cert_key_type, cert_key_bits, cert_sig_alg, cert_sha256,"
-	" cert_self_signed, cert_chain_len, cert_absent_reason, anomalies)"
+	" cert_self_signed, cert_chain_len, cert_absent_reason, anomalies, protocol, tunnel,"
+	" tunnel_host, tunnel_port, rcpt_domain, policy_domain, policy)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
 	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36,"
-	" ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45)"
+	" ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50, ?51, ?52)"
 	" ON CONFLICT DO NOTHING",
 	[ST_FINDING] =
 	"INSERT INTO findings(session_id, device_id, ts, kind, severity, detail)"
@@ -271,6 +272,67 @@ static int exec(sqlite3 *db, const char *sql, const char *path, char *err, size_
 	return -1;
 }
 
+/* Columns added to existing tables since schema version 1, in the order they came. A file of an
+ * older version gets each missing one by ALTER TABLE before schema.sql runs; new files get them
+ * from schema.sql's CREATE TABLE. Declarations must be valid for ALTER TABLE ADD COLUMN (a NOT
+ * NULL column needs a default). */
+static const struct added_column {
+	const char *table, *column, *decl;
+} added_columns[] = {
+	{ "sessions", "protocol", "TEXT NOT NULL DEFAULT 'smtp'"
+				  " CHECK (protocol IN ('smtp', 'imap', 'pop3'))" },
+	{ "sessions", "tunnel", "TEXT" },
+	{ "sessions", "tunnel_host", "TEXT" },
+	{ "sessions", "tunnel_port", "INTEGER" },
+	{ "sessions", "rcpt_domain", "TEXT" },
+	{ "sessions", "policy_domain", "TEXT" },
+	{ "sessions", "policy", "TEXT" },
+};
+
+/* Whether table exists (*exists) and has column (*has); 0, or -1 on error. */
+static int column_state(sqlite3 *db, const char *table, const char *column, bool *exists,
+			bool *has)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*), coalesce(sum(name = ?2), 0)"
+				    " FROM pragma_table_info(?1)", -1, &q, NULL);
+
+	if (rc != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, column, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*exists = sqlite3_column_int(q, 0) > 0;
+		*has = sqlite3_column_int(q, 1) > 0;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Bring an older file's tables up to this version's columns (inside the open transaction). */
+static int upgrade_columns(sqlite3 *db, const char *path, char *err, size_t errcap)
+{
+	char sql[512];
+
+	for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]); i++) {
+		const struct added_column *c = &added_columns[i];
+		bool exists = false, has = false;
+		if (column_state(db, c->table, c->column, &exists, &has) != 0) {
+			snprintf(err, errcap, "cannot read the tables of '%s': %s", path,
+				 sqlite3_errmsg(db));
+			return -1;
+		}
+		if (has || !exists)
+			continue;	/* present, or a new file: schema.sql creates it whole */
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s;", c->table, c->column,
+			 c->decl);
+		if (exec(db, sql, path, err, errcap) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* WAL, synchronous, foreign keys, then the schema and the identifying pragmas (SPEC §3). */
 static int setup_schema(sqlite3 *db, const char *path, char *err, size_t errcap)
 {
@@ -283,7 +345,8 @@ static int setup_schema(sqlite3 *db, const char *path, char *err, size_t errcap)
 	if (exec(db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
 		 " PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE;", path, err, errcap) != 0)
 		return -1;
-	if (exec(db, schema_sql, path, err, errcap) != 0 || exec(db, ids, path, err, errcap) != 0) {
+	if (upgrade_columns(db, path, err, errcap) != 0 || exec(db, schema_sql, path, err, errcap) != 0 ||
+	    exec(db, ids, path, err, errcap) != 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -523,6 +586,13 @@ static int write_session(struct store *st, struct session *s, const struct row_t
 	sqlite3_bind_int(q, 22, s->saw_s2c);
 	bind_tls(q, &s->tls, t);
 	bind_str(q, 45, t->anomalies);
+	bind_str(q, 46, mail_proto_name((enum mail_proto)s->protocol));
+	bind_str(q, 47, tunnel_kind_name((enum tunnel_kind)s->tunnel));
+	bind_str(q, 48, s->tunnel_host);
+	bind_opt_int(q, 49, s->tunnel != TUNNEL_NONE && s->tunnel_port, s->tunnel_port);
+	bind_str(q, 50, s->rcpt_domain);
+	bind_str(q, 51, s->policy_domain);
+	bind_str(q, 52, s->policy);
 	/* Not RETURNING: SQLite gathers returned rows in a temporary table first, which costs more
 	 * than the insert; the new rowid and the change count say the same. */
 	if (run(q) != SQLITE_OK)

@@ -29,6 +29,11 @@ static const struct kind_info kinds[FK__COUNT] = {
 	[FK_TLS_WEAK_CIPHER] = { "tls_weak_cipher", SEV_MEDIUM, "validation-failure" },
 	[FK_PLAINTEXT_ON_TLS_PORT] = { "plaintext_on_tls_port", SEV_HIGH, NULL },
 	[FK_AUTH_OFFERED_IN_CLEAR] = { "auth_offered_in_clear", SEV_LOW, NULL },
+	[FK_IMAP_PREAUTH_IN_CLEAR] = { "imap_preauth_in_clear", SEV_HIGH, NULL },
+	[FK_POLICY_DOWNGRADE] = { "policy_downgrade", SEV_CRITICAL, "starttls-not-supported" },
+	[FK_DANE_MISMATCH] = { "dane_mismatch", SEV_CRITICAL, "validation-failure" },
+	[FK_MTA_STS_NAME_MISMATCH] = { "mta_sts_name_mismatch", SEV_MEDIUM,
+				       "certificate-host-mismatch" },
 };
 
 static const char *const anomaly_names[ANOM__COUNT] = {

@@ -32,6 +32,9 @@ void session_free(struct session *s)
 	free_str(&s->server_name);
 	free_str(&s->helo);
 	free_str(&s->auth_mechanism);
+	free_str(&s->rcpt_domain);
+	free_str(&s->policy_domain);
+	free_str(&s->tunnel_host);
 	free_str(&s->tls.sni);
 	free_str(&s->tls.alpn);
 	free_str(&s->tls.cert_subject);
@@ -125,6 +128,28 @@ const char *transport_name(enum transport t)
 	case TRANSPORT_UNKNOWN: return "unknown";
 	}
 	return "unknown";
+}
+
+const char *mail_proto_name(enum mail_proto p)
+{
+	switch (p) {
+	case PROTO_SMTP: return "smtp";
+	case PROTO_IMAP: return "imap";
+	case PROTO_POP3: return "pop3";
+	}
+	return "smtp";
+}
+
+const char *tunnel_kind_name(enum tunnel_kind t)
+{
+	switch (t) {
+	case TUNNEL_HTTP_CONNECT: return "http_connect";
+	case TUNNEL_SOCKS4: return "socks4";
+	case TUNNEL_SOCKS4A: return "socks4a";
+	case TUNNEL_SOCKS5: return "socks5";
+	case TUNNEL_NONE: break;
+	}
+	return NULL;
 }
 
 const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t cap)

@@ -1,6 +1,7 @@
 /* smtp.c — SMTP session decoder: pairs commands with replies, follows STARTTLS, AUTH and DATA/BDAT. */
 #include <stdio.h>
 #include <string.h>
+#include "optls.h"
 #include "smtp.h"
 
 /* Set to 1 at build time to trace state transitions on stderr (state names only, never bytes). */
@@ -811,3 +812,28 @@ void smtp_resume_plaintext(struct smtp *m, uint64_t ts_us)
 	m->reply.open = false;
 	smtp_enter(m, SS_COMMAND);
 }
+
+static void ops_init(void *st, struct session *sess)
+{
+	smtp_init(st, sess);
+}
+
+static struct feed_result ops_feed(void *st, enum dir d, const uint8_t *p, size_t n, uint64_t ts)
+{
+	return smtp_feed(st, d, p, n, ts);
+}
+
+static void ops_gap(void *st, enum dir d, uint64_t ts)
+{
+	smtp_gap(st, d, ts);
+}
+
+static void ops_resume(void *st, uint64_t ts)
+{
+	smtp_resume_plaintext(st, ts);
+}
+
+const struct optls_ops smtp_optls = {
+	.proto = PROTO_SMTP, .init = ops_init, .feed = ops_feed, .gap = ops_gap,
+	.resume_plaintext = ops_resume,
+};

@@ -5,12 +5,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "reasm.h"
+#include "optls.h"
 #include "session.h"
 #include "smtp.h"
 #include "tls.h"
 
 enum app_mode {
-	APP_SMTP,	/* SMTP commands and replies */
+	APP_LINES,	/* the mail protocol's commands and replies (ops->feed) */
 	APP_TLS,	/* TLS records (after the 220 to STARTTLS, or from the first byte) */
 	APP_SKIP	/* decided: the rest of the flow carries nothing to learn */
 };
@@ -18,7 +19,10 @@ enum app_mode {
 /* Everything mailtap keeps for one mail flow; allocated at its first payload. */
 struct app {
 	struct session sess;
-	struct smtp smtp;
+	const struct optls_ops *ops;	/* the mail protocol's decoder */
+	union {				/* its state */
+		struct smtp smtp;
+	} dec;
 	struct tls tls;
 	struct reasm_dir rd[2];		/* indexed by enum dir */
 	struct reasm_stats *rst;	/* the worker's shared counters */
@@ -36,6 +40,7 @@ struct app_start {
 	uint16_t vlan;
 	bool midstream;			/* the SYN was not seen */
 	bool implicit_tls;		/* server port is an implicit-TLS port */
+	const struct optls_ops *ops;	/* the mail protocol's decoder; NULL: SMTP */
 	uint64_t ts_us;
 	struct x509_cache *x509;	/* the worker's certificate cache (may be NULL) */
 };

@@ -24,6 +24,10 @@ enum finding_kind {
 	FK_TLS_WEAK_CIPHER,
 	FK_PLAINTEXT_ON_TLS_PORT,
 	FK_AUTH_OFFERED_IN_CLEAR,
+	FK_IMAP_PREAUTH_IN_CLEAR,	/* IMAP PREAUTH greeting on a plaintext connection */
+	FK_POLICY_DOWNGRADE,		/* clear delivery to a domain publishing MTA-STS or DANE */
+	FK_DANE_MISMATCH,		/* certificate matches none of the host's TLSA records */
+	FK_MTA_STS_NAME_MISMATCH,	/* certificate names miss the MX host of an MTA-STS domain */
 	FK__COUNT
 };
 

@@ -15,6 +15,22 @@ struct ip_addr {
 	uint8_t a[16];
 };
 
+/* The mail protocol of a session (SPEC §3 `protocol`). */
+enum mail_proto {
+	PROTO_SMTP,		/* RFC 5321 (ports 25, 465, 587, 2525) */
+	PROTO_IMAP,		/* RFC 9051 / 3501 (143, 993) */
+	PROTO_POP3		/* RFC 1939 / 2595 (110, 995) */
+};
+
+/* A proxy tunnel the session was carried in (the client spoke to a proxy first). */
+enum tunnel_kind {
+	TUNNEL_NONE,
+	TUNNEL_HTTP_CONNECT,	/* RFC 9110 §9.3.6 CONNECT host:port, then 2xx */
+	TUNNEL_SOCKS4,		/* SOCKS 4 CONNECT to an IPv4 address */
+	TUNNEL_SOCKS4A,		/* SOCKS 4a CONNECT to a host name */
+	TUNNEL_SOCKS5		/* RFC 1928 CONNECT */
+};
+
 enum transport {
 	TRANSPORT_UNKNOWN,	/* mid-session or one direction only */
 	TRANSPORT_PLAIN,	/* no TLS attempted */
@@ -77,6 +93,10 @@ struct session {
 	uint8_t client_mac[6];
 	bool has_client_mac;
 	uint16_t vlan;			/* outer VLAN id, 0 none */
+	uint8_t protocol;		/* enum mail_proto */
+	uint8_t tunnel;			/* enum tunnel_kind */
+	uint16_t tunnel_port;		/* port named in the tunnel request, 0 none */
+	char *tunnel_host;		/* host or address named in the tunnel request (escaped) */
 
 	bool midstream;			/* the SYN or the start of a direction was not seen */
 	bool saw_c2s, saw_s2c;		/* payload seen in each direction */
@@ -86,6 +106,10 @@ struct session {
 	char *server_name;		/* domain of the 220 greeting or of the EHLO reply */
 	char *helo;			/* last HELO/EHLO argument */
 	char *auth_mechanism;
+	char *rcpt_domain;		/* domain of the first RCPT TO seen in clear (lower case) */
+	/* Mail security policy that applied (set by the writer from the DNS seen, db/policy). */
+	char *policy_domain;		/* the domain whose policy applied */
+	char policy[16];		/* "sts", "tlsa", "sts+tlsa", "none", or "" not known */
 
 	int starttls_offered;		/* -1 not seen (no EHLO reply seen), 0 no, 1 yes */
 	bool starttls_requested;
@@ -137,6 +161,10 @@ void session_finish(struct session *s, enum session_end end, uint64_t ts_us);
 
 /* Stable name of a transport ("plain", "starttls", ...). */
 const char *transport_name(enum transport t);
+/* Stable name of a protocol ("smtp", "imap", "pop3"). */
+const char *mail_proto_name(enum mail_proto p);
+/* Stable name of a tunnel ("http_connect", "socks4", "socks4a", "socks5"); NULL for none. */
+const char *tunnel_kind_name(enum tunnel_kind t);
 
 /* Format an address as text into buf (INET6_ADDRSTRLEN). */
 const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t cap);

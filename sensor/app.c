@@ -25,7 +25,9 @@ struct app *app_new(const struct app_start *st, struct reasm_stats *rst)
 	s->start_us = s->end_us = st->ts_us;
 	a->rst = rst;
 	a->x509 = st->x509;
-	smtp_init(&a->smtp, s);
+	a->ops = st->ops ? st->ops : &smtp_optls;
+	s->protocol = (uint8_t)a->ops->proto;
+	a->ops->init(&a->dec, s);
 	if (st->implicit_tls) {
 		s->tls_from_start = true;
 		tls_init(&a->tls, s, true);
@@ -33,7 +35,7 @@ struct app *app_new(const struct app_start *st, struct reasm_stats *rst)
 		a->tls_used = true;
 		a->mode = APP_TLS;
 	} else {
-		a->mode = APP_SMTP;
+		a->mode = APP_LINES;
 	}
 	return a;
 }
@@ -65,18 +67,19 @@ static size_t server_injection(struct app *a, const uint8_t *p, size_t n)
 }
 
 /* The TLS decoder says direction d does not carry TLS: decide what that means. Returns true
- * when decoding should go on in SMTP mode with the same bytes. */
+ * when the mail decoder should go on with the same bytes. */
 static bool not_tls(struct app *a, enum dir d, const uint8_t *p, size_t n, size_t *consumed)
 {
 	struct session *s = &a->sess;
 
 	*consumed = 0;
 	if (s->tls_from_start || d == DIR_C2S) {
-		/* SMTP in clear on an implicit-TLS port, or a client that went on in plaintext
-		 * after the 220 to STARTTLS: the SMTP decoder takes over and raises the finding. */
+		/* Mail in clear on an implicit-TLS port, or a client that went on in plaintext
+		 * after the positive upgrade reply: the mail decoder takes over and raises the
+		 * finding. */
 		if (s->tls.state == TLS_NONE) {
-			a->mode = APP_SMTP;
-			smtp_resume_plaintext(&a->smtp, a->now_us);
+			a->mode = APP_LINES;
+			a->ops->resume_plaintext(&a->dec, a->now_us);
 			return true;
 		}
 	} else if (s->tls.state == TLS_NONE) {
@@ -109,8 +112,8 @@ static size_t app_deliver(void *ctx, enum dir d, const uint8_t *p, size_t n)
 		size_t c;
 
 		switch ((enum app_mode)a->mode) {
-		case APP_SMTP:
-			r = smtp_feed(&a->smtp, d, p + total, n - total, a->now_us);
+		case APP_LINES:
+			r = a->ops->feed(&a->dec, d, p + total, n - total, a->now_us);
 			total += r.consumed;
 			if (r.status == FEED_HANDOFF_TLS) {
 				tls_init(&a->tls, s, false);
@@ -149,8 +152,8 @@ static void app_gap(void *ctx, enum dir d)
 	struct app *a = ctx;
 
 	session_anomaly(&a->sess, ANOM_STREAM_GAP);
-	if (a->mode == APP_SMTP)
-		smtp_gap(&a->smtp, d, a->now_us);
+	if (a->mode == APP_LINES)
+		a->ops->gap(&a->dec, d, a->now_us);
 	else if (a->mode == APP_TLS)
 		tls_gap(&a->tls, d, a->now_us);
 }

@@ -140,8 +140,15 @@ int jsonout_session(struct jsonout *j, const struct session *s)
 	fprintf(fp, "{\"type\":\"session\",\"sensor\":%s,\"start\":\"%s\",\"end\":\"%s\"", sensor,
 		ts_iso(s->start_us, ts, sizeof(ts)), ts_iso(s->end_us, te, sizeof(te)));
 	put_endpoints(fp, s);
-	fprintf(fp, ",\"transport\":\"%s\",\"midstream\":%s", transport_name(s->transport),
+	fprintf(fp, ",\"protocol\":\"%s\",\"transport\":\"%s\",\"midstream\":%s",
+		mail_proto_name((enum mail_proto)s->protocol), transport_name(s->transport),
 		s->midstream ? "true" : "false");
+	if (s->tunnel != TUNNEL_NONE) {
+		put_str(fp, "tunnel", tunnel_kind_name((enum tunnel_kind)s->tunnel));
+		put_str(fp, "tunnel_host", s->tunnel_host);
+		if (s->tunnel_port)
+			fprintf(fp, ",\"tunnel_port\":%u", s->tunnel_port);
+	}
 	if (s->starttls_offered >= 0)
 		fprintf(fp, ",\"starttls_offered\":%s", s->starttls_offered ? "true" : "false");
 	fprintf(fp, ",\"starttls_requested\":%s", s->starttls_requested ? "true" : "false");
@@ -151,6 +158,10 @@ int jsonout_session(struct jsonout *j, const struct session *s)
 	put_str(fp, "helo", s->helo);
 	put_str(fp, "banner", s->banner);
 	put_str(fp, "auth_mechanism", s->auth_mechanism);
+	put_str(fp, "rcpt_domain", s->rcpt_domain);
+	put_str(fp, "policy_domain", s->policy_domain);
+	if (s->policy[0])
+		put_str(fp, "policy", s->policy);
 	if (s->tls.version)
 		put_str(fp, "tls_version", tls_version_name(s->tls.version));
 	if (s->tls.cipher)

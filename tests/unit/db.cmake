@@ -1,6 +1,8 @@
 # unit_store, unit_report: the SQLite writer and `mailtap report` against temporary databases.
 add_executable(test_store ${CMAKE_SOURCE_DIR}/tests/unit/test_store.c)
 target_link_libraries(test_store PRIVATE mt_db)
+target_compile_definitions(test_store PRIVATE
+  MT_SCHEMA_V1="${CMAKE_SOURCE_DIR}/tests/unit/data/schema-v1.sql")
 add_test(NAME unit_store COMMAND test_store)
 
 add_executable(test_report ${CMAKE_SOURCE_DIR}/tests/unit/test_report.c)

@@ -150,7 +150,7 @@ static void test_fresh_and_columns(void)
 
 	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
 	CHECK(qn(db, "PRAGMA application_id") == 0x6D746170);
-	CHECK(qn(db, "PRAGMA user_version") == 1);
+	CHECK(qn(db, "PRAGMA user_version") == 2);
 	CHECK(strcmp(q1(db, b, sizeof(b), "PRAGMA journal_mode"), "wal") == 0);
 	CHECK(strcmp(q1(db, b, sizeof(b), "SELECT helo FROM sessions"),
 		     "x'); DROP TABLE devices;-- %n%s \\x1b[31m\\xff\\xfe\"") == 0);
@@ -180,6 +180,61 @@ static void test_fresh_and_columns(void)
 	CHECK(qn(db, "SELECT count(*) FROM findings f JOIN sessions s ON s.id = f.session_id "
 		 "AND s.device_id = f.device_id") == 2);
 	sqlite3_close(db);
+}
+
+/* A file written by version 1 (its schema as released, one session in it) gains the columns of
+ * version 2 on open, keeps its rows (protocol 'smtp'), and takes new rows with the new columns. */
+static void test_upgrade_v1(void)
+{
+	char p[512], b[1024], err[512] = "x";
+	sqlite3 *db;
+	FILE *fp = fopen(MT_SCHEMA_V1, "r");
+	static char sql[65536];
+	size_t n = fp ? fread(sql, 1, sizeof(sql) - 1, fp) : 0;
+
+	CHECK(fp != NULL && n > 0);
+	if (fp)
+		fclose(fp);
+	sql[n] = '\0';
+	path_in("v1.db", p, sizeof(p));
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "PRAGMA application_id = 1836343664; PRAGMA user_version = 1;"
+			   "INSERT INTO devices(ip, name) VALUES ('192.0.2.7', 'old-printer');"
+			   "INSERT INTO sessions(device_id, client_ip, client_port, server_ip, server_port,"
+			   " start_ts, transport, mail_count, mail_in_clear) VALUES (1, '192.0.2.7', 1025,"
+			   " '198.51.100.25', 25, '2025-01-01T00:00:00.000Z', 'plain', 1, 1);",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(qn(db, "SELECT count(*) FROM pragma_table_info('sessions') WHERE name = 'protocol'") == 0);
+	sqlite3_close(db);
+
+	struct store *st = store_open(p, err, sizeof(err));
+	struct session s;
+	CHECK(st != NULL);
+	CHECK(err[0] == '\0');
+	if (!st)
+		return;
+	make_plain(&s, 8, 40001, 1764327359, "reader");
+	s.protocol = PROTO_IMAP;
+	s.tunnel = TUNNEL_SOCKS5;
+	str(&s.tunnel_host, "mail.example.org");
+	s.tunnel_port = 143;
+	CHECK(store_session(st, &s) == 0);
+	session_free(&s);
+	store_close(st);
+
+	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(qn(db, "PRAGMA user_version") == 2);
+	CHECK(strcmp(q1(db, b, sizeof(b), "SELECT group_concat(client_ip || ' ' || protocol || ' ' ||"
+			" coalesce(tunnel, '-') || ' ' || coalesce(tunnel_host, '-') || ' ' ||"
+			" coalesce(tunnel_port, '-'), ';') FROM (SELECT * FROM sessions ORDER BY id)"),
+		     "192.0.2.7 smtp - - -;192.0.2.8 imap socks5 mail.example.org 143") == 0);
+	CHECK(qn(db, "SELECT cleartext_sessions FROM device_report WHERE ip = '192.0.2.7'") == 1);
+	sqlite3_close(db);
+	/* Opening it again changes nothing. */
+	st = store_open(p, err, sizeof(err));
+	CHECK(st != NULL);
+	store_close(st);
 }
 
 static void test_tls_columns_and_upsert(void)
@@ -516,6 +571,7 @@ int main(void)
 	}
 	test_ts_iso();
 	test_fresh_and_columns();
+	test_upgrade_v1();
 	test_tls_columns_and_upsert();
 	test_duplicates();
 	test_refusals();
