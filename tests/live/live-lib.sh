@@ -4,6 +4,8 @@
 
 LIVE_DUMP="$LIVE_HERE/../tools/dump.sql"
 declare -A LIVE_PID=()
+LIVE_DB_DIR=""	# where live_start puts the databases (default WORK)
+LIVE_PRIVATE=""	# a case's directory under /tmp for another user (live_private), removed on exit
 
 live_die() { printf 'live: FAIL: %s\n' "$*" >&2; exit 1; }
 live_log() { printf 'live: %s\n' "$*" >&2; }
@@ -14,14 +16,32 @@ live_cleanup() {
 		kill -KILL "${LIVE_PID[$n]}" 2>/dev/null || true
 	done
 	lab_cleanup
+	[ -z "$LIVE_PRIVATE" ] || rm -rf "$LIVE_PRIVATE"
+}
+
+# live_private USER: a directory of its own under /tmp for a sensor that drops to USER, so the
+# test does not depend on the permissions of the checkout's parents (a clone under /root or a
+# mktemp -d is closed to other users). It holds a copy of the binary (a sanitizer build reads its
+# own file to symbolize a report after the drop) and db/, owned by USER, where live_start then puts
+# the databases. Sets MAILTAP and LIVE_DB_DIR.
+live_private() {
+	local user=$1
+	LIVE_PRIVATE=$(mktemp -d /tmp/mailtap-live-user.XXXXXX)
+	chmod 711 "$LIVE_PRIVATE"
+	cp "$MAILTAP" "$LIVE_PRIVATE/mailtap"
+	chmod 755 "$LIVE_PRIVATE/mailtap"
+	MAILTAP=$LIVE_PRIVATE/mailtap
+	mkdir -m 700 "$LIVE_PRIVATE/db"
+	chown "$user:" "$LIVE_PRIVATE/db"
+	LIVE_DB_DIR=$LIVE_PRIVATE/db
 }
 
 # live_start NAME [mailtap options...]: mailtap -i on the server side of the veth, in the server
-# namespace, writing WORK/NAME.db and WORK/NAME.err; returns once its first statistics line shows
-# (the capture is open and the writer runs).
+# namespace, writing LIVE_DB_DIR/NAME.db (default WORK) and WORK/NAME.err; returns once its first
+# statistics line shows (the capture is open and the writer runs).
 live_start() {
 	local name=$1 i; shift
-	ip netns exec "$LAB_NS_SRV" "$MAILTAP" -i "$LAB_VETH_SRV" -d "$WORK/$name.db" --stats 1 "$@" \
+	ip netns exec "$LAB_NS_SRV" "$MAILTAP" -i "$LAB_VETH_SRV" -d "${LIVE_DB_DIR:-$WORK}/$name.db" --stats 1 "$@" \
 		>"$WORK/$name.out" 2>"$WORK/$name.err" &
 	LIVE_PID[$name]=$!
 	for i in $(seq 1 100); do

@@ -62,7 +62,8 @@ live_case_sessions() {
 }
 
 live_case_user() {
-	chmod 1777 "$WORK"	# the database is opened after the switch to nobody
+	live_private nobody	# the database is opened after the switch to nobody
+	local db=$LIVE_DB_DIR/u.db
 	live_start u -u nobody
 	local pid=${LIVE_PID[u]} st uid gid
 	st=$(cat "/proc/$pid/status")
@@ -77,11 +78,11 @@ live_case_user() {
 	done
 	# Still capturing after the drop: one session is stored, by nobody.
 	case_plain_no_starttls
-	live_wait_sessions "$WORK/u.db" 1
+	live_wait_sessions "$db" 1
 	live_stop u
 	[ "$LIVE_RC" = 0 ] || live_die "exit status $LIVE_RC, expected 0"
-	[ "$(stat -c %U "$WORK/u.db")" = nobody ] || live_die "u.db is owned by $(stat -c %U "$WORK/u.db"), not nobody"
-	live_compare "$WORK/u.db" "$EXPECTED/plain_no_starttls.txt"
+	[ "$(stat -c %U "$db")" = nobody ] || live_die "u.db is owned by $(stat -c %U "$db"), not nobody"
+	live_compare "$db" "$EXPECTED/plain_no_starttls.txt"
 	live_log "user: ok"
 }
 
