@@ -13,10 +13,10 @@ enum hstmt {
 
 static const char *const hsql[H__COUNT] = {
 	[H_SERVER_PUT] = "INSERT INTO server_history(server_ip, server_port, ehlo_sessions,"
-			 " starttls_offers, last_offered, last_seen) VALUES (?1, ?2, 1, ?3,"
+			 " starttls_offers, last_offered, last_seen) VALUES (?1, ?2, ?5, ?3,"
 			 " CASE WHEN ?3 THEN ?4 END, ?4)"
 			 " ON CONFLICT(server_ip, server_port) DO UPDATE SET"
-			 "  ehlo_sessions = ehlo_sessions + 1,"
+			 "  ehlo_sessions = ehlo_sessions + excluded.ehlo_sessions,"
 			 "  starttls_offers = starttls_offers + excluded.starttls_offers,"
 			 "  last_offered = coalesce(excluded.last_offered, last_offered),"
 			 "  last_seen = excluded.last_seen",
@@ -85,34 +85,42 @@ static const char *tls_failure_reason(const struct session *s)
 	return NULL;
 }
 
-/* SPEC §4 starttls_stripped from history: the server offered STARTTLS in earlier sessions (at
- * least strip_threshold of them, and HISTORY_OFFER_PERCENT) and this plaintext EHLO reply lacks it. */
-static int judge_server(struct history *h, struct session *s, const char *server_ip)
+/* Remember a session with a plaintext EHLO reply. A session judged stripped (masked capability, or
+ * by history) is tampered evidence, not the server's behaviour: it counts in neither column, so a
+ * run of stripped sessions does not erode the offers that prove the strip. */
+static int remember_server(struct history *h, struct session *s, const char *server_ip,
+			   bool counted)
 {
 	sqlite3_stmt *q = h->q[H_SERVER_PUT];
 	char ts[32];
-	int rc;
 
-	if (s->starttls_offered < 0)
-		return 0;		/* no plaintext EHLO reply seen: nothing to learn */
-	/* Remember this session; a session without the offer leaves starttls_offers and
-	 * last_offered as the earlier sessions left them. */
 	sqlite3_bind_text(q, 1, server_ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, s->server_port);
 	sqlite3_bind_int(q, 3, s->starttls_offered == 1);
 	sqlite3_bind_text(q, 4, ts_iso(s->start_us, ts, sizeof(ts)), -1, SQLITE_TRANSIENT);
-	if (step_done(q) != 0)
-		return -1;
+	sqlite3_bind_int(q, 5, counted);
+	return step_done(q);
+}
+
+/* SPEC §4 starttls_stripped from history: the server offered STARTTLS in earlier sessions (at
+ * least strip_threshold of them, and HISTORY_OFFER_PERCENT) and this plaintext EHLO reply lacks it. */
+static int judge_server(struct history *h, struct session *s, const char *server_ip)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (s->starttls_offered < 0)
+		return 0;		/* no plaintext EHLO reply seen: nothing to learn */
 	if (s->starttls_offered != 0)
-		return 0;
-	/* No offer: the counts, this session included, judge it. (A separate query: RETURNING
-	 * would gather the row in a temporary table on every session, offer or not.) */
+		return remember_server(h, s, server_ip, true);
+	/* No offer: the earlier sessions judge it (a separate query, before it is remembered:
+	 * RETURNING would gather the row in a temporary table on every session, offer or not). */
 	q = h->q[H_SERVER_GET];
 	sqlite3_bind_text(q, 1, server_ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, s->server_port);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		int64_t seen = sqlite3_column_int64(q, 0) - 1, offers = sqlite3_column_int64(q, 1);
+		int64_t seen = sqlite3_column_int64(q, 0), offers = sqlite3_column_int64(q, 1);
 		const unsigned char *last = sqlite3_column_text(q, 2);
 		if (offers >= h->o.strip_threshold && offers * 100 >= seen * HISTORY_OFFER_PERCENT)
 			session_add_finding(s, FK_STARTTLS_STRIPPED, s->start_us,
@@ -124,7 +132,9 @@ static int judge_server(struct history *h, struct session *s, const char *server
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	return remember_server(h, s, server_ip, !session_has_finding(s, FK_STARTTLS_STRIPPED));
 }
 
 /* SPEC §4 tls_downgrade: mail in clear after a failed, refused or stripped TLS attempt to the same
@@ -132,7 +142,10 @@ static int judge_server(struct history *h, struct session *s, const char *server
 static int judge_pair(struct history *h, struct session *s, const char *client_ip,
 		      const char *server_ip)
 {
-	const char *failed = tls_failure_reason(s);
+	/* Only a client that tried TLS can be downgraded: a STARTTLS sent (masked or not) or a
+	 * handshake begun. A client that was never offered STARTTLS (stripped) did not try. */
+	bool attempted = s->starttls_requested || s->tls.state != TLS_NONE;
+	const char *failed = attempted ? tls_failure_reason(s) : NULL;
 	sqlite3_stmt *q;
 	char ts[32];
 

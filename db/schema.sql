@@ -278,7 +278,7 @@ SELECT substr(start_ts, 1, 10) AS day,
 CREATE TABLE IF NOT EXISTS server_history (
 	server_ip       TEXT NOT NULL,
 	server_port     INTEGER NOT NULL,
-	ehlo_sessions   INTEGER NOT NULL DEFAULT 0,	-- sessions with a plaintext EHLO reply seen
+	ehlo_sessions   INTEGER NOT NULL DEFAULT 0,	-- sessions with a plaintext EHLO reply seen, not judged stripped
 	starttls_offers INTEGER NOT NULL DEFAULT 0,	-- of them, how many offered STARTTLS
 	last_offered    TEXT,
 	last_seen       TEXT,

@@ -53,6 +53,8 @@ static const char *const anomaly_names[ANOM__COUNT] = {
 	[ANOM_TLS_HS_TOO_LARGE] = "tls_hs_too_large",
 	[ANOM_TLS_BAD_CERT] = "tls_bad_cert",
 	[ANOM_TLS_UNEXPECTED] = "tls_unexpected",
+	[ANOM_TUNNEL_REFUSED] = "tunnel_refused",
+	[ANOM_TUNNEL_BAD] = "tunnel_bad",
 };
 
 const char *finding_kind_name(enum finding_kind k)

@@ -293,7 +293,7 @@ static void cmd_auth(struct smtp *m, struct arg a, uint64_t ts)
 	mech = sasl_mech_name(a.p, ml);
 	session_set_str(&s->auth_mechanism, (const uint8_t *)mech, strlen(mech));
 	check_starttls_not_used(m, "AUTH", ts);
-	if (session_add_finding(s, FK_CLEARTEXT_AUTH, ts, "AUTH %s in clear, outcome not seen",
+	if (session_add_finding(s, FK_CLEARTEXT_AUTH, ts, "AUTH %s in clear, outcome unknown",
 				mech))
 		m->auth_finding_ours = true;
 	smtp_enter(m, SS_AUTH);
@@ -427,14 +427,39 @@ static bool is_greeting(const struct smtp *m, uint16_t code)
 	return m->ring_len ? ring_peek(m) != V_STARTTLS : !m->any_command;
 }
 
-static void reply_begin(struct smtp *m, uint16_t code)
+/* RFC 4954 §4: a 334 challenge to no command seen (or to a line that was no command), in a capture
+ * that began mid-session: an AUTH exchange began before the capture, and the client's next lines
+ * are credentials in clear. The mechanism was not seen; the exchange is followed as if its AUTH
+ * had been. */
+static bool auth_midstream(struct smtp *m, uint16_t code, uint64_t ts)
+{
+	struct session *s = m->sess;
+	enum verb pending = ring_peek(m);
+
+	if (code != 334 || !s->midstream || m->state != SS_COMMAND ||
+	    (pending != V_NONE && pending != V_UNKNOWN))
+		return false;
+	if (session_add_finding(s, FK_CLEARTEXT_AUTH, ts,
+				"AUTH in clear (began before the capture), outcome unknown"))
+		m->auth_finding_ours = true;
+	if (pending == V_UNKNOWN)
+		m->ring[m->ring_head] = V_AUTH;	/* that line was a SASL response */
+	else
+		ring_push(m, V_AUTH);
+	smtp_enter(m, SS_AUTH);
+	return true;
+}
+
+static void reply_begin(struct smtp *m, uint16_t code, uint64_t ts)
 {
 	struct smtp_reply *r = &m->reply;
 
 	memset(r, 0, sizeof(*r));
 	r->open = true;
 	r->code = code;
-	if (is_greeting(m, code)) {
+	if (auth_midstream(m, code, ts)) {
+		r->cmd = V_AUTH;
+	} else if (is_greeting(m, code)) {
 		r->cmd = V_GREETING;
 		m->greeted = true;
 	} else if (m->ring_len) {
@@ -542,6 +567,10 @@ static void ehlo_done(struct smtp *m, uint64_t ts)
 		session_add_finding(s, FK_STARTTLS_STRIPPED, ts, "capability masked as %s%s",
 				    esc(mask, sizeof(mask), (const uint8_t *)r->mask, 8, 8),
 				    m->banner_masked ? ", banner masked with asterisks" : "");
+		/* The client's view: it saw no STARTTLS, whoever removed it. */
+		session_add_finding(s, FK_STARTTLS_NOT_OFFERED, ts,
+				    "EHLO reply of %s lists no STARTTLS (masked in transit)",
+				    server_or_unknown(s));
 	} else {
 		session_add_finding(s, FK_STARTTLS_NOT_OFFERED, ts,
 				    "EHLO reply of %s lists no STARTTLS", server_or_unknown(s));
@@ -600,12 +629,14 @@ static void auth_done(struct smtp *m, uint64_t ts)
 	(void)ts;
 	if (m->state == SS_AUTH)
 		smtp_enter(m, SS_COMMAND);
-	if (!m->auth_finding_ours || !s->auth_mechanism)
+	if (!m->auth_finding_ours)
 		return;
 	for (unsigned i = 0; i < s->nfindings; i++)
 		if (s->findings[i].kind == FK_CLEARTEXT_AUTH)
 			snprintf(s->findings[i].detail, sizeof(s->findings[i].detail),
-				 "AUTH %s in clear, %s", s->auth_mechanism, outcome);
+				 "AUTH %s%sin clear%s, %s", s->auth_mechanism ? s->auth_mechanism : "",
+				 s->auth_mechanism ? " " : "",
+				 s->auth_mechanism ? "" : " (began before the capture)", outcome);
 }
 
 static enum feed_status reply_end(struct smtp *m, const struct line *ln, uint64_t ts)
@@ -661,7 +692,7 @@ static enum feed_status server_line(struct smtp *m, const struct line *ln, uint6
 		return FEED_MORE;
 	}
 	if (!m->reply.open)
-		reply_begin(m, code);
+		reply_begin(m, code, ts);
 	else if (code != m->reply.code)
 		session_anomaly(m->sess, ANOM_BAD_REPLY);	/* RFC 5321 §4.2.1: same code */
 	reply_line(m, ln);

@@ -7,6 +7,9 @@ static enum transport decide_transport(const struct session *s)
 	/* A handshake still undecided (capture gap, end of capture, eviction) proves nothing. */
 	if (s->tls.state == TLS_STARTED)
 		return TRANSPORT_UNKNOWN;
+	/* A ClientHello answered in clear (port mismatch) is a failed attempt, whatever else. */
+	if (s->tls_from_start && s->tls.state == TLS_FAILED)
+		return TRANSPORT_TLS_FAILED;
 	if (s->tls_from_start && !session_has_finding(s, FK_PLAINTEXT_ON_TLS_PORT)) {
 		if (s->tls.state == TLS_COMPLETED)
 			return TRANSPORT_IMPLICIT_TLS;

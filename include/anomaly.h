@@ -19,6 +19,8 @@ enum anomaly {
 	ANOM_TLS_HS_TOO_LARGE,		/* handshake message over TLS_HS_MSG_MAX */
 	ANOM_TLS_BAD_CERT,		/* certificate does not parse */
 	ANOM_TLS_UNEXPECTED,		/* message out of order */
+	ANOM_TUNNEL_REFUSED,		/* the proxy refused the tunnel: no mail followed */
+	ANOM_TUNNEL_BAD,		/* a proxy preamble that breaks its protocol: decoding stopped */
 	ANOM__COUNT
 };
 

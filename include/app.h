@@ -9,11 +9,15 @@
 #include "session.h"
 #include "smtp.h"
 #include "tls.h"
+#include "tunnel.h"
 
 enum app_mode {
 	APP_LINES,	/* the mail protocol's commands and replies (ops->feed) */
 	APP_TLS,	/* TLS records (after the 220 to STARTTLS, or from the first byte) */
-	APP_SKIP	/* decided: the rest of the flow carries nothing to learn */
+	APP_SKIP,	/* decided: the rest of the flow carries nothing to learn */
+	APP_TUNNEL,	/* a proxy tunnel's preamble (dec.tun), before the mail protocol */
+	APP_SNIFF	/* a tunnel to a port that names no protocol: the server's first reply
+			 * decides (client bytes wait) */
 };
 
 /* Everything mailtap keeps for one mail flow; allocated at its first payload. */
@@ -22,6 +26,7 @@ struct app {
 	const struct optls_ops *ops;	/* the mail protocol's decoder */
 	union {				/* its state */
 		struct smtp smtp;
+		struct tunnel tun;	/* APP_TUNNEL: the preamble, before the mail decoder */
 	} dec;
 	struct tls tls;
 	struct reasm_dir rd[2];		/* indexed by enum dir */
@@ -30,6 +35,8 @@ struct app {
 	uint64_t now_us;		/* time of the packet being delivered */
 	uint8_t mode;			/* enum app_mode */
 	bool tls_used;			/* tls was initialised (needs tls_free) */
+	bool first_seen[2];		/* the mail decoder's first bytes of each direction were
+					 * looked at (TLS from the first byte, tunnel preamble) */
 };
 
 /* What the flow layer knows when it creates the app. */

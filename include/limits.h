@@ -94,6 +94,18 @@
 #define TLS_HANDSHAKE_TIMEOUT_S 60
 #endif
 
+/* Header lines of one HTTP CONNECT request or reply (RFC 9110 §9.3.6) read before the preamble is
+ * called malformed; real proxies send fewer than 20. */
+#ifndef TUNNEL_HTTP_LINES_MAX
+#define TUNNEL_HTTP_LINES_MAX 64
+#endif
+
+/* HTTP CONNECT attempts on one connection (a 407 answered by a retry with credentials): more are
+ * not followed. */
+#ifndef TUNNEL_HTTP_ATTEMPTS_MAX
+#define TUNNEL_HTTP_ATTEMPTS_MAX 4
+#endif
+
 /* Payload packets of a flow on a non-SMTP port that are shown to nDPI before giving up on it. */
 #ifndef DPI_PACKET_BUDGET
 #define DPI_PACKET_BUDGET 8

@@ -30,6 +30,7 @@ static inline void port_add(struct port_set *ps, uint16_t port)
 struct sensor_opts {
 	struct port_set smtp_ports;	/* decoded as SMTP (default 25, 465, 587, 2525) */
 	struct port_set tls_ports;	/* implicit TLS among them (default 465) */
+	struct port_set proxy_ports;	/* proxies: tunnel preambles looked for (default 1080,3128,8080) */
 	bool dpi;			/* look for SMTP on other ports */
 	uint32_t max_flows;		/* 0: from the memory budget, at most FLOW_TABLE_MAX */
 	uint32_t memcap_mib;		/* 0: SENSOR_MEMCAP_DEFAULT_MIB */
@@ -58,6 +59,7 @@ struct sensor_counters {
 	uint64_t fast_path;			/* packets dismissed without decoding */
 	uint64_t time_backwards;		/* packets older than the newest seen */
 	uint64_t flows_mail, flows_ignored;
+	uint64_t flows_tunnel;			/* flows opened by a proxy tunnel preamble */
 	uint64_t dpi_flows, dpi_mail, dpi_other, dpi_budget_spent;
 	uint64_t rst_out_of_window;
 	uint64_t app_alloc_failed;

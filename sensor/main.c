@@ -93,7 +93,10 @@ static void usage(FILE *fp)
 "\n"
 "Detection:\n"
 "  -p, --ports LIST       SMTP ports, comma-separated (default 25,465,587,2525; 465 = implicit TLS)\n"
-"      --tls-ports LIST   which of them are implicit TLS (default 465)\n"
+"      --tls-ports LIST   which of them are implicit TLS (default 465); a ClientHello as a\n"
+"                         client's first bytes is implicit TLS on any SMTP port\n"
+"      --proxy-ports LIST proxies whose flows are read for HTTP CONNECT/SOCKS tunnels, also\n"
+"                         with --no-dpi (default 1080,3128,8080; with nDPI any port is)\n"
 "      --no-dpi           only decode the SMTP ports (no nDPI on other ports)\n"
 "      --strip-threshold N  earlier sessions that must have offered STARTTLS before its\n"
 "                         absence is called stripped (default 3)\n"
@@ -189,7 +192,8 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP, OPT_WORKERS, OPT_SENSOR_NAME, OPT_RETAIN, OPT_MAXDB, OPT_SYSLOG };
+enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP, OPT_WORKERS, OPT_SENSOR_NAME, OPT_RETAIN, OPT_MAXDB, OPT_SYSLOG,
+       OPT_PROXY_PORTS };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -200,6 +204,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "ports", required_argument, NULL, 'p' },
 		{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },
+		{ "proxy-ports", required_argument, NULL, OPT_PROXY_PORTS },
 		{ "no-dpi", no_argument, NULL, OPT_NO_DPI },
 		{ "user", required_argument, NULL, 'u' },
 		{ "stats", required_argument, NULL, OPT_STATS },
@@ -229,6 +234,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->sensor.dpi = true;
 	parse_ports("25,465,587,2525", &o->sensor.smtp_ports);
 	parse_ports("465", &o->sensor.tls_ports);
+	parse_ports("1080,3128,8080", &o->sensor.proxy_ports);
 	o->files = calloc((size_t)argc + 1, sizeof(*o->files));
 	while ((c = getopt_long(argc, argv, "+r:i:d:p:u:B:s:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -245,6 +251,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_ports(optarg, &o->sensor.tls_ports))
 				return usage_error("--tls-ports: '%s' is not a comma-separated list of "
 						   "ports 1-65535 (example: --tls-ports 465)", optarg);
+			break;
+		case OPT_PROXY_PORTS:
+			if (!strcmp(optarg, "none"))
+				memset(&o->sensor.proxy_ports, 0, sizeof(o->sensor.proxy_ports));
+			else if (parse_ports(optarg, &o->sensor.proxy_ports))
+				return usage_error("--proxy-ports: '%s' is not a comma-separated list of "
+						   "ports 1-65535 or 'none' (example: --proxy-ports "
+						   "1080,3128)", optarg);
 			break;
 		case OPT_NO_DPI: o->sensor.dpi = false; break;
 		case 'u': o->user = optarg; break;

@@ -7,6 +7,7 @@
 #include "dpi.h"
 #include "limits.h"
 #include "sensor.h"
+#include "tunnel.h"
 #include "x509.h"
 
 struct sensor {
@@ -80,6 +81,12 @@ struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, 
 
 static bool session_confirmed(const struct flow *f)
 {
+	const struct session *ss = &f->app->sess;
+
+	/* Through a proxy tunnel, only mail that came out of it counts: a greeting, an EHLO, or
+	 * TLS to a mail port (a CONNECT to an HTTPS site is no session). */
+	if (ss->tunnel != TUNNEL_NONE)
+		return ss->banner || ss->helo || ss->tls_from_start;
 	if (f->cls == FLOW_SMTP_PORT)
 		return true;
 	return f->dpi_said_mail || f->app->sess.helo != NULL;
@@ -95,9 +102,11 @@ static void end_session(struct sensor *s, struct flow *f, enum session_end end)
 		return;
 	struct app *a = f->app;
 	app_finish(a, end, s->now_us > a->now_us ? s->now_us : a->now_us);
-	if (session_confirmed(f)) {
+	bool confirmed = session_confirmed(f);
+	if (confirmed || a->sess.tunnel != TUNNEL_NONE)	/* refused tunnels are counted too */
 		for (int i = 0; i < ANOM__COUNT; i++)
 			s->c.anomalies[i] += a->sess.anomaly[i];
+	if (confirmed) {
 		s->c.sessions++;
 		s->sink(s->sink_ctx, &a->sess);
 	} else {
@@ -202,6 +211,24 @@ static enum dpi_verdict start_dpi(struct sensor *s, struct flow *f, const struct
 	return v;
 }
 
+/* A client that speaks first may be opening a proxy tunnel (HTTP CONNECT, SOCKS): only the first
+ * bytes of its first payload are looked at. The flow is tentative mail until the tunnelled bytes
+ * prove it (session_confirmed); nDPI 4.2 does not follow tunnels, so it is not asked. */
+static bool tunnel_candidate(struct sensor *s, struct flow *f, const struct packet *p)
+{
+	if (tunnel_sniff(p->payload, p->payload_len) == TUNNEL_NONE)
+		return false;
+	release_dpi(s, f);
+	f->cls = FLOW_MAIL;
+	s->c.flows_tunnel++;
+	return true;
+}
+
+static bool on_proxy_port(const struct sensor *s, const struct packet *p)
+{
+	return port_in(&s->opts.proxy_ports, p->dport) || port_in(&s->opts.proxy_ports, p->sport);
+}
+
 /* A flow on a non-SMTP port: nDPI and the banner sniff decide whether it is mail. */
 static void classify_candidate(struct sensor *s, struct flow *f, const struct packet *p,
 			       enum dir d)
@@ -210,10 +237,17 @@ static void classify_candidate(struct sensor *s, struct flow *f, const struct pa
 		if (d == DIR_S2C && looks_like_banner(p->payload, p->payload_len)) {
 			f->cls = FLOW_MAIL;	/* tentative until HELO/EHLO or nDPI confirms */
 			s->c.flows_mail++;
+		} else if (d == DIR_C2S && (f->syn_seen || on_proxy_port(s, p)) &&
+			   tunnel_candidate(s, f, p)) {
+			return;
 		} else if (f->syn_seen && d == DIR_C2S) {
 			ignore_flow(s, f);	/* SMTP clients never speak first */
 			return;
 		}
+	}
+	if (!s->dpi && f->cls == FLOW_CANDIDATE && p->payload_len) {
+		ignore_flow(s, f);	/* a proxy port, without nDPI: neither banner nor tunnel */
+		return;
 	}
 	if (!s->dpi || f->dpi_said_mail || (f->cls == FLOW_MAIL && f->dpi_pkts >= DPI_PACKET_BUDGET))
 		return;
@@ -464,7 +498,7 @@ void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t capl
 		return;
 	advance_time(s, ts_us);
 	if (!s->dpi && !port_in(&s->opts.smtp_ports, p.dport) &&
-	    !port_in(&s->opts.smtp_ports, p.sport)) {
+	    !port_in(&s->opts.smtp_ports, p.sport) && !on_proxy_port(s, &p)) {
 		s->c.fast_path++;
 		return;
 	}

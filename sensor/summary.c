@@ -84,6 +84,7 @@ void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kin
 		(unsigned long long)f->evicted);
 	fprintf(stderr, "  %-34s %llu\n", "mail sessions", (unsigned long long)c->sessions);
 	line("  found on other ports (DPI/sniff)", c->flows_mail);
+	line("  proxy tunnel preambles", c->flows_tunnel);
 	line("  not SMTP after all", c->sessions_unconfirmed);
 	fprintf(stderr, "  %-34s %llu\n", "findings", (unsigned long long)findings);
 	for (int k = 0; k < FK__COUNT; k++)

@@ -8,3 +8,6 @@ SELECT printf('session %s:%d > %s:%d transport=%s offered=%s requested=%d reply=
 SELECT printf('finding %s:%d > %s:%d %s %s', s.client_ip, s.client_port, s.server_ip, s.server_port,
               f.kind, f.severity)
   FROM findings f JOIN sessions s ON s.id = f.session_id;
+SELECT printf('tunnel %s:%d > %s:%d %s %s:%d', client_ip, client_port, server_ip, server_port,
+              tunnel, tunnel_host, tunnel_port)
+  FROM sessions WHERE tunnel IS NOT NULL;

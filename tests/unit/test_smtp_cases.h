@@ -127,6 +127,7 @@ static const struct dialogue masked = {
 	  "mail_count=1 in_clear=1 plaintext_after_starttls=0\n"
 	  "transport=plain\n"
 	  "finding starttls_stripped critical @3: capability masked as XXXXXXXA, banner masked with asterisks\n"
+	  "finding starttls_not_offered medium @3: EHLO reply of mx.example.com lists no STARTTLS (masked in transit)\n"
 	  "finding cleartext_mail high @4: MAIL FROM in clear to mx.example.com\n"
 };
 
@@ -470,9 +471,28 @@ static const struct dialogue port465 = {
 	  "finding cleartext_mail high @5: MAIL FROM in clear to mx.example.com\n"
 };
 
+/* 22. Capture began inside an AUTH LOGIN exchange: the unpaired 334 shows it (RFC 4954 §4). */
+static const struct step midauth_steps[] = {
+	C("c2Nhbm5lcg==\r\n"), S("334 UGFzc3dvcmQ6\r\n"), C("TDBnaW4tU2VjcmV0\r\n"),
+	S("235 2.7.0 Authentication successful\r\n"), C("QUIT\r\n"), S("221 Bye\r\n"),
+};
+static const struct dialogue midauth = {
+	"midstream AUTH LOGIN", midauth_steps, NSTEPS(midauth_steps), true, false, TLS_NONE,
+	{ "TDBnaW4tU2VjcmV0", "L0gin-Secret", "c2Nhbm5lcg==" },
+	  "banner=-\n"
+	  "server=-\n"
+	  "helo=-\n"
+	  "auth=-\n"
+	  "starttls offered=-1 requested=0 reply=0\n"
+	  "mail_count=0 in_clear=0 plaintext_after_starttls=0\n"
+	  "transport=unknown\n"
+	  "anomaly unknown_command=1\n"
+	  "finding cleartext_auth critical @2: AUTH in clear (began before the capture), accepted\n"
+};
+
 static const struct dialogue *const dialogues[] = {
 	&plain, &unused, &handoff, &refused, &stripped, &masked, &mangled, &inject, &plain_ok,
 	&plain_bad, &login_ok, &login_bad, &pipelined, &bdat, &barelf, &longline, &gap, &mid,
-	&nonsmtp, &resume, &port465,
+	&nonsmtp, &resume, &port465, &midauth,
 };
 #define NDIALOGUES (sizeof(dialogues) / sizeof(dialogues[0]))
