@@ -1,6 +1,7 @@
 #!/bin/bash
-# secrets.sh — AUTH PLAIN (initial response and after 334), AUTH LOGIN and AUTH XOAUTH2 in clear:
-# neither the password or token nor any base64 form of it appears in the database, its -wal, the
+# secrets.sh — AUTH PLAIN (initial response and after 334), AUTH LOGIN and AUTH XOAUTH2 in clear, a
+# SOCKS5 password and an HTTP Proxy-Authorization: neither a password or token nor any base64 form
+# of it appears in the database, its -wal, the
 # --json output, mailtap's stdout/stderr, or any report format.
 # Usage: secrets.sh MAILTAP PCAPGEN WORKDIR
 set -uo pipefail
@@ -17,8 +18,11 @@ plain=$(b64 "\\0$user\\0$pass")
 user64=$(b64 "$user")
 pass64=$(b64 "$pass")
 xoauth=$(b64 "user=$user\\x01auth=Bearer $token\\x01\\x01")
+# Proxy credentials: the SOCKS5 password (RFC 1929) and HTTP Proxy-Authorization (Basic).
+spass='S0cks-P4ss&word' ppass='Pr0xy-P4ss&word'
+proxy64=$(b64 "proxyuser:$ppass")
 secrets=("$pass" "$token" "$plain" "${plain%%=*}" "$pass64" "${pass64%%=*}" "$xoauth" "${xoauth%%=*}"
-	"${xoauth:8:40}" "${plain:4:16}")
+	"${xoauth:8:40}" "${plain:4:16}" "$spass" "$ppass" "$proxy64" "${proxy64%%=*}")
 
 hello() {	# session header: greeting and an EHLO reply offering AUTH (no STARTTLS)
 	printf 'session 192.0.2.%d:%d 198.51.100.25:25\nsyn\n' "$1" "$((40000 + $1))"
@@ -38,10 +42,22 @@ mailtail() {
 	hello 14; printf 'C: AUTH XOAUTH2 %s\\r\\n\nS: 235 2.7.0 Accepted\\r\\n\n' "$xoauth"; mailtail
 	# A failed attempt whose secret is echoed nowhere either (535), then LOGIN with the password inline.
 	hello 15; printf 'C: AUTH LOGIN %s\\r\\n\nS: 334 UGFzc3dvcmQ6\\r\\n\nC: %s\\r\\n\nS: 535 5.7.8 Error\\r\\n\n' "$user64" "$pass64"; mailtail
+	# AUTH PLAIN through a SOCKS5 tunnel with user/password, on the proxy port 1080.
+	printf 'session 192.0.2.16:40016 198.51.100.80:1080\nsyn\nC: \\x05\\x01\\x02\nS: \\x05\\x02\n'
+	printf 'C: \\x01\\x08sockuser\\x%02x%s\nS: \\x01\\x00\n' "${#spass}" "$spass"
+	printf 'C: \\x05\\x01\\x00\\x01\\xc6\\x33\\x64\\x19\\x00\\x19\nS: \\x05\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00\n'
+	printf 'S: 220 mx.example.test ESMTP\\r\\n\nC: EHLO printer.example.test\\r\\n\n'
+	printf 'S: 250-mx.example.test\\r\\n\nS+: 250 AUTH PLAIN LOGIN XOAUTH2\\r\\n\n'
+	printf 'C: AUTH PLAIN %s\\r\\n\nS: 235 2.7.0 Authentication successful\\r\\n\n' "$plain"; mailtail
+	# Mail through an HTTP proxy that wants Proxy-Authorization, on the proxy port 3128.
+	printf 'session 192.0.2.17:40017 198.51.100.80:3128\nsyn\n'
+	printf 'C: CONNECT mx.example.test:25 HTTP/1.1\\r\\nProxy-Authorization: Basic %s\\r\\n\\r\\n\n' "$proxy64"
+	printf 'S: HTTP/1.1 200 Connection established\\r\\n\\r\\n\n'
+	printf 'S: 220 mx.example.test ESMTP\\r\\n\nC: EHLO printer.example.test\\r\\n\nS: 250 mx.example.test\\r\\n\n'; mailtail
 } >"$work/input.txt"
 "$pcapgen" -o "$work/input.pcap" "$work/input.txt" || fail "pcapgen failed"
 # The test must be able to fail: every secret form is really on the wire.
-for s in "$plain" "$pass64" "$xoauth"; do
+for s in "$plain" "$pass64" "$xoauth" "$spass" "$proxy64"; do
 	grep -aqF -- "$s" "$work/input.pcap" || fail "'$s' is not in the capture: nothing would be checked"
 done
 
@@ -64,8 +80,10 @@ for _ in $(seq 50); do [ -s "$work/reader.txt" ] && break; sleep 0.1; done
 cp "$db-wal" "$work/kept.db-wal"
 "$mailtap" -q -r "$work/input.pcap" -d "$work/s2.db" --json - >"$work/json.stdout" 2>"$work/json.stderr" \
 	|| fail "mailtap --json - failed"
-[ "$(count "$db" "SELECT count(*) FROM sessions WHERE auth_mechanism IS NOT NULL")" = 5 ] \
-	|| fail "AUTH was not recorded in all 5 sessions: nothing was checked"
+[ "$(count "$db" "SELECT count(*) FROM sessions WHERE auth_mechanism IS NOT NULL")" = 6 ] \
+	|| fail "AUTH was not recorded in all 6 sessions: nothing was checked"
+[ "$(count "$db" "SELECT count(*) FROM sessions WHERE tunnel IS NOT NULL")" = 2 ] \
+	|| fail "the two proxy tunnels were not recorded: their credentials were not checked"
 [ "$(count "$db" "SELECT count(*) FROM findings WHERE kind = 'cleartext_auth'")" -ge 4 ] \
 	|| fail "cleartext_auth not raised for the AUTH sessions"
 for f in text csv json html tlsrpt; do

@@ -44,7 +44,7 @@ add_test(NAME stress_hostile_strings
                  ${MT_STRESS_WORK}/hostile_strings)
 set_tests_properties(stress_hostile_strings PROPERTIES TIMEOUT 60)
 
-# AUTH PLAIN/LOGIN/XOAUTH2 secrets and their base64 nowhere: database, -wal, JSON, output, reports.
+# AUTH PLAIN/LOGIN/XOAUTH2, SOCKS5 and Proxy-Authorization secrets and their base64 nowhere: database, -wal, JSON, output, reports.
 add_test(NAME stress_secrets
          COMMAND bash ${MT_STRESS_DIR}/secrets.sh $<TARGET_FILE:mailtap> $<TARGET_FILE:pcapgen>
                  ${MT_STRESS_WORK}/secrets)
