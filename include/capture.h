@@ -68,7 +68,7 @@ const char *capture_error(const struct capture *c);
 unsigned capture_file_errors(const struct capture *c);
 
 /* Offline input compressed with gzip or zstd (recognised by its first bytes), over the files
- * finished so far: how many, bytes read from them, and capture bytes they unpacked to. */
+ * read so far (the current one included): how many, bytes read from them, and capture bytes they unpacked to. */
 struct capture_file_stats {
 	uint64_t compressed_files, compressed_bytes, unpacked_bytes;
 };

@@ -73,14 +73,20 @@ static int install_filter(struct capture *c, bpf_u_int32 netmask)
 	return 0;
 }
 
+/* Count z (NULL: a plain regular file) in s when it was compressed. */
+static void add_file_stats(struct capture_file_stats *s, const struct zfile *z)
+{
+	if (!z || zfile_kind(z) == ZFILE_PLAIN)
+		return;		/* a pipe of plain bytes */
+	s->compressed_files++;
+	s->compressed_bytes += zfile_bytes_in(z);
+	s->unpacked_bytes += zfile_bytes_out(z);
+}
+
 static void close_handle(struct capture *c)
 {
-	if (c->zf) {	/* freed with the stream pcap_close() closes */
-		c->zstats.compressed_files++;
-		c->zstats.compressed_bytes += zfile_bytes_in(c->zf);
-		c->zstats.unpacked_bytes += zfile_bytes_out(c->zf);
-		c->zf = NULL;
-	}
+	add_file_stats(&c->zstats, c->zf);
+	c->zf = NULL;	/* freed with the stream pcap_close() closes */
 	pcapfile_close(c->map);
 	c->map = NULL;
 	if (c->have_prog)
@@ -393,6 +399,7 @@ unsigned capture_file_errors(const struct capture *c)
 void capture_file_stats(const struct capture *c, struct capture_file_stats *s)
 {
 	*s = c->zstats;
+	add_file_stats(s, c->zf);	/* a file still open (the run was stopped) */
 }
 
 int capture_stats(struct capture *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)

@@ -630,8 +630,12 @@ static int sensor_main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 	if ((o.nfiles && capture_file_errors(r.caps[0])) || workers_errors(r.workers) || r.link_failed)
 		rc = EXIT_RUNTIME;
+	struct capture_file_stats files = { 0 };
+	if (o.nfiles)
+		capture_file_stats(r.caps[0], &files);
 	if (!o.quiet)
-		print_summary(&t, r.findings, r.store, o.db, mono_us() - started, o.verbose);
+		print_summary(&t, r.findings, o.nfiles ? &files : NULL, r.store, o.db,
+			      mono_us() - started, o.verbose);
 	if (r.sink_errors || store_stats(r.store)->write_errors) {
 		fprintf(stderr, "mailtap: %llu database writes failed and %llu rows were lost in %s; "
 			"check free disk space and permissions\n",
