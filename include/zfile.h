@@ -33,7 +33,7 @@ enum zfile_kind zfile_kind(const struct zfile *z);
 const char *zfile_kind_name(enum zfile_kind k);
 
 /* What went wrong with the compressed data or reading raw, naming the compressed byte offset
- * ("the gzip data ends early, after 1234 bytes"); NULL while nothing did. Valid while z is. */
+ * ("the gzip data ends early, after 1234 compressed bytes (truncated)"); NULL while nothing did. Valid while z is. */
 const char *zfile_error(const struct zfile *z);
 
 /* Bytes read from raw so far, and bytes handed out (the capture's bytes). */

@@ -135,7 +135,8 @@ static int open_next_file(struct capture *c)
 	if (fp)
 		c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
 	if (fp && !c->pcap) {
-		const char *what = c->zf ? zfile_kind_name(zfile_kind(c->zf)) : NULL;
+		const char *what = c->zf && zfile_kind(c->zf) != ZFILE_PLAIN ?
+				   zfile_kind_name(zfile_kind(c->zf)) : NULL;
 		set_err(c->err, sizeof(c->err),
 			"cannot read '%s'%s%s%s: %s; check the path and that it is a pcap or pcapng file",
 			c->source, what ? " (" : "", what ? what : "", what ? " compressed)" : "",

@@ -110,11 +110,11 @@ static void gzip_read(struct zfile *z, uint8_t *buf, size_t size, size_t *got)
 		if (rc == Z_MEM_ERROR)
 			fail(z, "out of memory decompressing gzip data");
 		else if (rc != Z_OK && rc != Z_BUF_ERROR)
-			fail(z, "damaged gzip data at byte %llu: %s", (unsigned long long)consumed(z),
+			fail(z, "gzip data damaged at compressed byte %llu (%s)", (unsigned long long)consumed(z),
 			     z->z.msg ? z->z.msg : "invalid data");
 		else if (starved && !need_input(z, *got)) {
 			if (z->raw_eof && *got == 0)
-				fail(z, "the gzip data ends early, after %llu bytes (truncated)",
+				fail(z, "the gzip data ends early, after %llu compressed bytes (truncated)",
 				     (unsigned long long)z->bytes_in);
 			return;
 		}
@@ -138,14 +138,14 @@ static void zstd_read(struct zfile *z, uint8_t *buf, size_t size, size_t *got)
 		z->in_pos = ib.pos;
 		*got = ob.pos;
 		if (ZSTD_isError(rc)) {
-			fail(z, "damaged zstd data at byte %llu: %s", (unsigned long long)consumed(z),
+			fail(z, "zstd data damaged at compressed byte %llu (%s)", (unsigned long long)consumed(z),
 			     ZSTD_getErrorName(rc));
 			return;
 		}
 		z->frame_open = rc != 0;
 		if (starved && z->frame_open && !need_input(z, *got)) {
 			if (z->raw_eof && *got == 0)
-				fail(z, "the zstd data ends early, after %llu bytes (truncated)",
+				fail(z, "the zstd data ends early, after %llu compressed bytes (truncated)",
 				     (unsigned long long)z->bytes_in);
 			return;
 		}
