@@ -277,7 +277,8 @@ static FILE *wrap(struct zfile *z, char *err, size_t errcap)
 	static const cookie_io_functions_t io = { .read = cookie_read, .close = cookie_close };
 	FILE *fp;
 
-	if (!(z->in = malloc(ZFILE_INPUT_BYTES)) || !decoder_init(z) ||
+	/* A plain pipe needs room for the peeked bytes only. */
+	if (!(z->in = malloc(z->kind == ZFILE_PLAIN ? PEEK : ZFILE_INPUT_BYTES)) || !decoder_init(z) ||
 	    !(fp = fopencookie(z, "rb", io))) {
 		snprintf(err, errcap, "out of memory opening a %s stream", zfile_kind_name(z->kind));
 		return NULL;
