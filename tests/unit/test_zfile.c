@@ -17,12 +17,15 @@
 
 struct buf {
 	uint8_t *p;
-	size_t n;
+	size_t n, cap;
 };
 
 static void append(struct buf *b, const void *p, size_t n)
 {
-	b->p = realloc(b->p, b->n + n + 1);
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2;
+		b->p = realloc(b->p, b->cap);
+	}
 	memcpy(b->p + b->n, p, n);
 	b->n += n;
 }
@@ -49,7 +52,7 @@ static struct buf sample(size_t n, unsigned seed)
 
 static struct buf gzip_of(const uint8_t *p, size_t n)
 {
-	struct buf out = { malloc(compressBound(n) + 64), 0 };
+	struct buf out = { .p = malloc(compressBound(n) + 64) };
 	z_stream z = { 0 };
 
 	deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
@@ -65,7 +68,7 @@ static struct buf gzip_of(const uint8_t *p, size_t n)
 
 static struct buf zstd_of(const uint8_t *p, size_t n)
 {
-	struct buf out = { malloc(ZSTD_compressBound(n)), 0 };
+	struct buf out = { .p = malloc(ZSTD_compressBound(n)) };
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
 
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);	/* as the zstd command writes */
@@ -202,7 +205,7 @@ static void test_roundtrips(void)
 	/* A pipe delivering the magic one byte at a time must not lose it. */
 	roundtrip(&gb, &b, ZFILE_GZIP, true, 1, 0, "gzip pipe byte by byte");
 	roundtrip(&zb, &b, ZFILE_ZSTD, true, 1, 0, "zstd pipe byte by byte");
-	struct buf tiny = { (uint8_t *)"\x1f", 1 }, none = { 0 };
+	struct buf tiny = { .p = (uint8_t *)"\x1f", .n = 1 }, none = { 0 };
 	roundtrip(&tiny, &tiny, ZFILE_PLAIN, true, 1, 0, "one byte");
 	roundtrip(&none, &none, ZFILE_PLAIN, true, 1, 0, "empty pipe");
 	roundtrip(&b, &b, ZFILE_PLAIN, true, 1, 1, "plain pipe byte by byte");
@@ -237,7 +240,7 @@ static void test_cuts(const struct buf *comp, const struct buf *plain, size_t fr
 	unsigned silent = 0, wrong = 0;
 
 	for (size_t len = from; len < comp->n; len++) {
-		struct buf cut = { comp->p, len };
+		struct buf cut = { .p = comp->p, .n = len };
 		bool failed, msg;
 		struct buf got = read_all(&cut, &failed, &msg);
 		silent += !failed || !msg;
@@ -254,7 +257,7 @@ static void test_cuts(const struct buf *comp, const struct buf *plain, size_t fr
 static void test_flips(const struct buf *comp, const struct buf *plain, size_t from, const char *what)
 {
 	unsigned bad = 0, reported = 0;
-	struct buf m = { malloc(comp->n), comp->n };
+	struct buf m = { .p = malloc(comp->n), .n = comp->n };
 
 	for (size_t i = from; i < comp->n; i++) {
 		memcpy(m.p, comp->p, comp->n);
@@ -304,7 +307,7 @@ static void test_damage(void)
 /* A zstd frame asking for a window above ZFILE_ZSTD_WINDOW_LOG_MAX is refused, not obeyed. */
 static void test_zstd_window(void)
 {
-	struct buf p = sample(5000, 4), out = { malloc(ZSTD_compressBound(p.n) + 64), 0 };
+	struct buf p = sample(5000, 4), out = { .p = malloc(ZSTD_compressBound(p.n) + 64) };
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
 
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_windowLog, 30);
@@ -328,7 +331,7 @@ static void test_other_formats(void)
 		{ "\xfd" "7zXZ\0", 6, "xz" }, { "BZh91AY", 7, "bzip2" }, { "\x04\x22\x4d\x18\x64", 5, "lz4" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct buf b = { (uint8_t *)cases[i].bytes, cases[i].n };
+		struct buf b = { .p = (uint8_t *)cases[i].bytes, .n = cases[i].n };
 		FILE *raw = file_of(&b);
 		struct zfile *z;
 		char err[256] = "";
