@@ -116,6 +116,12 @@ zstd -q -c "$work/l2" >>"$work/l-frames.zst"
 run frames 0 -r "$work/l-frames.zst"
 same frames large
 
+# A capture filter applies to decompressed frames as to plain ones.
+run bpf_plain 0 -r "$work/l.pcap" 'tcp port 25'
+run bpf_zst 0 -r "$work/l-frames.zst" 'tcp port 25'
+same bpf_zst bpf_plain
+cmp -s "$work/bpf_plain.txt" "$work/large.txt" && { echo "compressed.sh: the filter changed nothing" >&2; fail=1; }
+
 # A .gz cut in the middle: exactly what the decompressible part gives as a damaged plain file.
 gzip -c "$work/l.pcap" >"$work/l.pcap.gz"
 head -c "$(($(stat -c %s "$work/l.pcap.gz") / 2))" "$work/l.pcap.gz" >"$work/cut.pcap.gz"
