@@ -29,7 +29,7 @@ set(CPACK_SET_DESTDIR ON)	# install-units.cmake maps prefix /usr to /etc, as Deb
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "mailtap maintainers <mailtap@example.org>")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libpcap0.8 (>= 1.10), libndpi4.2, libsqlite3-0 (>= 3.35), libssl3")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libpcap0.8 (>= 1.10), libndpi4.2, libsqlite3-0 (>= 3.35), libssl3, zlib1g, libzstd1")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "sqlite3, logrotate")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${MT_DIST}/debian/conffiles ${MT_DIST}/debian/postinst ${MT_DIST}/debian/prerm ${MT_DIST}/debian/postrm)

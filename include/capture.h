@@ -41,7 +41,8 @@ struct capture_live_opts {
 };
 
 /* Open nfiles pcap or pcapng files ("-" = standard input) to be read one after the other, in
- * order; each may have its own link type. bpf (NULL or "" = no filter) is compiled for each file.
+ * order; each may have its own link type and may be compressed with gzip or zstd (told by its
+ * first bytes; damaged compressed data is a damaged file). bpf (NULL or "" = no filter) is compiled for each file.
  * Only the first file is opened now (errors about it land in err); later files are opened when
  * reached, and errors then are reported by capture_next() and capture_error(). files must
  * outlive the capture. Returns NULL on error with a message in err (errcap bytes). */
@@ -65,6 +66,13 @@ const char *capture_error(const struct capture *c);
 
 /* Files that could not be opened or ended in a damaged record. */
 unsigned capture_file_errors(const struct capture *c);
+
+/* Offline input compressed with gzip or zstd (recognised by its first bytes), over the files
+ * read so far (the current one included): how many, bytes read from them, and capture bytes they unpacked to. */
+struct capture_file_stats {
+	uint64_t compressed_files, compressed_bytes, unpacked_bytes;
+};
+void capture_file_stats(const struct capture *c, struct capture_file_stats *s);
 
 /* Live statistics from the kernel: received, dropped by the buffer, dropped by the interface.
  * Returns 0, or -1 for offline captures or on error. */

@@ -203,4 +203,20 @@
 #define PCAPFILE_PREFETCH_BYTES 4096u
 #endif
 
+/* Compressed capture files (zfile.c): compressed bytes read from the file at a time, and the stdio
+ * buffer libpcap reads the decompressed bytes through. Memory stays at these plus the decoder's
+ * window whatever the file's size. */
+#ifndef ZFILE_INPUT_BYTES
+#define ZFILE_INPUT_BYTES (128u << 10)
+#endif
+#ifndef ZFILE_STDIO_BYTES
+#define ZFILE_STDIO_BYTES (64u << 10)
+#endif
+
+/* Largest zstd window accepted, as a power of two (zstd's own default limit, 128 MiB): a frame
+ * made with --long=31 would make the decoder hold 2 GiB; it is reported as damaged instead. */
+#ifndef ZFILE_ZSTD_WINDOW_LOG_MAX
+#define ZFILE_ZSTD_WINDOW_LOG_MAX 27
+#endif
+
 #endif

@@ -13,8 +13,10 @@
 void print_progress(const struct sensor_totals *t, uint64_t started_us, uint64_t now_us);
 /* One stats line on stderr (--stats, SIGUSR1): counters, kernel drops for live captures. */
 void print_stats_line(const struct sensor_totals *t, const struct store *st, struct workers *w);
-/* One screen at the end of a run, on stderr. */
+/* One screen at the end of a run, on stderr. files: the offline input's compressed files (NULL
+ * for live captures). */
 void print_summary(const struct sensor_totals *t, const uint64_t findings[FK__COUNT],
-		   const struct store *st, const char *db, uint64_t elapsed_us, bool verbose);
+		   const struct capture_file_stats *files, const struct store *st, const char *db,
+		   uint64_t elapsed_us, bool verbose);
 
 #endif

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # install-deps.sh — install what mailtap needs on Debian 12 (only the packages that are missing).
-#   scripts/install-deps.sh          build and run: compiler, CMake, libpcap, nDPI, SQLite, OpenSSL
+#   scripts/install-deps.sh          build and run: compiler, CMake, libpcap, nDPI, SQLite, OpenSSL,
+#                                    zlib and libzstd (compressed capture files)
 #   scripts/install-deps.sh --test   also what the tests need: Postfix, swaks, tcpdump, clang (fuzzing)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev libssl-dev sqlite3
-      ieee-data)
+      ieee-data zlib1g-dev libzstd-dev)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(postfix swaks libnet-ssleay-perl tcpdump openssl sasl2-bin libsasl2-modules iproute2
-	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc chromium)
+	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc chromium
+	       gzip zstd)
 fi
 
 missing=()

@@ -1,4 +1,5 @@
-/* capture.c — libpcap wrapper: offline files in order or one live interface, with an optional BPF filter. */
+/* capture.c — libpcap wrapper: offline files (plain, gzip or zstd) in order or one live interface,
+ * with an optional BPF filter. */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,12 +15,15 @@
 #include <unistd.h>
 #include "capture.h"
 #include "pcapfile.h"
+#include "zfile.h"
 
 enum { CAPTURE_ERR_MAX = PCAP_ERRBUF_SIZE + 512 };
 
 struct capture {
 	pcap_t *pcap;			/* current handle, NULL between files */
 	struct pcapfile *map;		/* offline: the current file read in place, until libpcap takes over */
+	struct zfile *zf;		/* offline: the current file's decompression (owned by pcap's stream) */
+	struct capture_file_stats zstats;	/* offline: compressed files finished so far */
 	struct bpf_program prog;	/* the current handle's compiled filter, for mapped records */
 	int have_prog;
 	struct pcap_pkthdr maphdr;	/* the header of the last mapped record */
@@ -69,8 +73,20 @@ static int install_filter(struct capture *c, bpf_u_int32 netmask)
 	return 0;
 }
 
+/* Count z (NULL: a plain regular file) in s when it was compressed. */
+static void add_file_stats(struct capture_file_stats *s, const struct zfile *z)
+{
+	if (!z || zfile_kind(z) == ZFILE_PLAIN)
+		return;		/* a pipe of plain bytes */
+	s->compressed_files++;
+	s->compressed_bytes += zfile_bytes_in(z);
+	s->unpacked_bytes += zfile_bytes_out(z);
+}
+
 static void close_handle(struct capture *c)
 {
+	add_file_stats(&c->zstats, c->zf);
+	c->zf = NULL;	/* freed with the stream pcap_close() closes */
 	pcapfile_close(c->map);
 	c->map = NULL;
 	if (c->have_prog)
@@ -81,17 +97,56 @@ static void close_handle(struct capture *c)
 	c->pcap = NULL;
 }
 
+/* What went wrong reading the current file: the decompression's account when it has one (the
+ * damage is in the compressed data), else libpcap's. */
+static const char *file_error(const struct capture *c, const char *pcap_msg)
+{
+	const char *z = c->zf ? zfile_error(c->zf) : NULL;
+	return z ? z : pcap_msg;
+}
+
+/* files[next] as a stream of capture bytes (decompressed if need be; c->zf set then), or NULL
+ * with c->err set. */
+static FILE *open_stream(struct capture *c)
+{
+	char zerr[256];
+	FILE *raw = strcmp(c->source, "-") == 0 ? stdin : fopen(c->source, "rb");
+
+	if (!raw) {
+		set_err(c->err, sizeof(c->err), "cannot read '%s': %s; check the path and that it is "
+			"a pcap or pcapng file", c->source, strerror(errno));
+		return NULL;
+	}
+	FILE *fp = zfile_open(raw, &c->zf, zerr, sizeof(zerr));
+	if (!fp) {
+		set_err(c->err, sizeof(c->err), "cannot read '%s': %s", c->source, zerr);
+		if (raw != stdin)
+			fclose(raw);
+	}
+	return fp;
+}
+
 /* Open files[next] (and advance next). Returns 0, or -1 with c->err set (counted). */
 static int open_next_file(struct capture *c)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	c->source = c->files[c->next++];
-	c->pcap = pcap_open_offline_with_tstamp_precision(c->source, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	FILE *fp = open_stream(c);
+	if (fp)
+		c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (fp && !c->pcap) {
+		const char *what = c->zf && zfile_kind(c->zf) != ZFILE_PLAIN ?
+				   zfile_kind_name(zfile_kind(c->zf)) : NULL;
+		set_err(c->err, sizeof(c->err),
+			"cannot read '%s'%s%s%s: %s; check the path and that it is a pcap or pcapng file",
+			c->source, what ? " (" : "", what ? what : "", what ? " compressed)" : "",
+			file_error(c, perr));
+		c->zf = NULL;
+		if (fp != stdin)
+			fclose(fp);	/* and the file under it */
+	}
 	if (!c->pcap) {
 		c->file_errors++;
-		set_err(c->err, sizeof(c->err),
-			"cannot read '%s': %s; check the path and that it is a pcap or pcapng file",
-			c->source, perr);
 		return -1;
 	}
 	c->dlt = pcap_datalink(c->pcap);
@@ -235,7 +290,7 @@ static int offline_file_done(struct capture *c, int rc)
 		c->file_errors++;
 		set_err(c->err, sizeof(c->err),
 			"damaged capture file '%s': %s; the frames before the damage were read",
-			c->source, pcap_geterr(c->pcap));
+			c->source, file_error(c, pcap_geterr(c->pcap)));
 		res = -2;
 	}
 	close_handle(c);
@@ -340,6 +395,12 @@ const char *capture_error(const struct capture *c)
 unsigned capture_file_errors(const struct capture *c)
 {
 	return c->file_errors;
+}
+
+void capture_file_stats(const struct capture *c, struct capture_file_stats *s)
+{
+	*s = c->zstats;
+	add_file_stats(s, c->zf);	/* a file still open (the run was stopped) */
 }
 
 int capture_stats(struct capture *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)

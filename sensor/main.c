@@ -81,7 +81,8 @@ static void usage(FILE *fp)
 "STARTTLS, failed handshakes and weak certificates, and stores findings per device in SQLite.\n"
 "\n"
 "Input:\n"
-"  -r, --read FILE        read a pcap or pcapng file (repeatable, read in order; - = stdin)\n"
+"  -r, --read FILE        read a pcap or pcapng file, plain or gzip/zstd compressed (told by\n"
+"                         its first bytes); repeatable, read in order; - = stdin\n"
 "  -i, --interface IFACE  capture live on a span port\n"
 "  -B, --buffer MIB       kernel capture buffer for -i (MiB)\n"
 "  -s, --snaplen BYTES    snapshot length for -i (default 262144)\n"
@@ -121,11 +122,13 @@ static void usage(FILE *fp)
 "Examples:\n"
 "  mailtap -r span.pcap -d mail.db && mailtap report --db mail.db\n"
 "  mailtap -r monday.pcapng -r tuesday.pcapng -d mail.db 'net 192.0.2.0/24'\n"
+"  mailtap -r span.pcap.gz -r span2.pcapng.zst -d mail.db\n"
 "  mailtap -i eth1 -u mailtap -d /var/lib/mailtap/mailtap.db --json /var/log/mailtap.jsonl\n"
 "  mailtap -r capture.pcap -p 25,587,8025 --no-dpi\n"
 "  sqlite3 mail.db 'SELECT ip, name, cleartext_sessions FROM device_report'\n"
 "\n"
-"Exit status: 0 success, 1 runtime failure (unreadable input, database error), 2 usage error.\n",
+"Exit status: 0 success, 1 runtime failure (unreadable or damaged input, database error),\n"
+"2 usage error.\n",
 	      fp);
 }
 
@@ -644,8 +647,12 @@ static int sensor_main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 	if ((o.nfiles && capture_file_errors(r.caps[0])) || workers_errors(r.workers) || r.link_failed)
 		rc = EXIT_RUNTIME;
+	struct capture_file_stats files = { 0 };
+	if (o.nfiles)
+		capture_file_stats(r.caps[0], &files);
 	if (!o.quiet)
-		print_summary(&t, r.findings, r.store, o.db, mono_us() - started, o.verbose);
+		print_summary(&t, r.findings, o.nfiles ? &files : NULL, r.store, o.db,
+			      mono_us() - started, o.verbose);
 	if (r.sink_errors || store_stats(r.store)->write_errors) {
 		fprintf(stderr, "mailtap: %llu database writes failed and %llu rows were lost in %s; "
 			"check free disk space and permissions\n",

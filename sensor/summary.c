@@ -59,7 +59,8 @@ static void line(const char *label, uint64_t v)
 }
 
 void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kind[FK__COUNT],
-		   const struct store *st, const char *db, uint64_t elapsed_us, bool verbose)
+		   const struct capture_file_stats *files, const struct store *st, const char *db,
+		   uint64_t elapsed_us, bool verbose)
 {
 	const struct sensor_counters *c = &t->c;
 	const struct flow_table_stats *f = &t->f;
@@ -72,6 +73,10 @@ void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kin
 	fprintf(stderr, "mailtap: %llu packets (%.1f MB) in %.2f s, %.0f packets/s, peak RSS %ld KiB\n",
 		(unsigned long long)c->packets, (double)c->bytes / 1e6, (double)elapsed_us / 1e6,
 		rate(c->packets, elapsed_us), peak_rss_kib());
+	if (files && files->compressed_files)
+		fprintf(stderr, "  %-34s %llu (%.1f MB read, %.1f MB unpacked)\n",
+			"compressed files (gzip, zstd)", (unsigned long long)files->compressed_files,
+			(double)files->compressed_bytes / 1e6, (double)files->unpacked_bytes / 1e6);
 	fprintf(stderr, "  %-34s %llu\n", "TCP packets", (unsigned long long)c->pkt[PKT_TCP]);
 	line("not TCP", c->pkt[PKT_NOT_TCP] + c->pkt[PKT_UDP]);
 	line("DHCP messages (device names)", c->dhcp_messages);

@@ -17,3 +17,7 @@ add_test(NAME sensor_pcapfile COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/pcapfile.
 # first never reach it.
 add_test(NAME sensor_dpi COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/dpi.sh $<TARGET_FILE:mailtap>
          $<TARGET_FILE:pcapgen> ${CMAKE_BINARY_DIR}/sensor-dpi)
+# sensor_compressed: gzip and zstd captures (told by their first bytes) give what the plain ones give;
+# cut or damaged compressed data is a damaged capture whose earlier sessions are stored.
+add_test(NAME sensor_compressed COMMAND ${CMAKE_SOURCE_DIR}/tests/sensor/compressed.sh $<TARGET_FILE:mailtap>
+         $<TARGET_FILE:pcapgen> $<TARGET_FILE:bench_gen> ${CMAKE_BINARY_DIR}/sensor-compressed)

@@ -10,3 +10,7 @@ add_test(NAME unit_jsonout COMMAND test_jsonout)
 add_executable(test_pcapfile ${CMAKE_SOURCE_DIR}/tests/unit/test_pcapfile.c)
 target_link_libraries(test_pcapfile PRIVATE mt_sensor)
 add_test(NAME unit_pcapfile COMMAND test_pcapfile)
+# unit_zfile: gzip and zstd capture files decompressed as they are read; cut or damaged data fails.
+add_executable(test_zfile ${CMAKE_SOURCE_DIR}/tests/unit/test_zfile.c)
+target_link_libraries(test_zfile PRIVATE mt_sensor)
+add_test(NAME unit_zfile COMMAND test_zfile)
