@@ -42,21 +42,15 @@ enum verb {
 	V_ATRN, V_XCLIENT, V_XFORWARD, V_UNKNOWN, V_MASKED
 };
 
-/* An argument: the bytes after the verb and its separating spaces. */
-struct arg {
-	const uint8_t *p;
-	size_t len;
-};
+typedef void (*cmd_fn)(struct smtp *m, struct optls_arg a, uint64_t ts);
 
-typedef void (*cmd_fn)(struct smtp *m, struct arg a, uint64_t ts);
-
-static void cmd_helo(struct smtp *m, struct arg a, uint64_t ts);
-static void cmd_mail(struct smtp *m, struct arg a, uint64_t ts);
-static void cmd_rcpt(struct smtp *m, struct arg a, uint64_t ts);
-static void cmd_data(struct smtp *m, struct arg a, uint64_t ts);
-static void cmd_bdat(struct smtp *m, struct arg a, uint64_t ts);
-static void cmd_starttls(struct smtp *m, struct arg a, uint64_t ts);
-static void cmd_auth(struct smtp *m, struct arg a, uint64_t ts);
+static void cmd_helo(struct smtp *m, struct optls_arg a, uint64_t ts);
+static void cmd_mail(struct smtp *m, struct optls_arg a, uint64_t ts);
+static void cmd_rcpt(struct smtp *m, struct optls_arg a, uint64_t ts);
+static void cmd_data(struct smtp *m, struct optls_arg a, uint64_t ts);
+static void cmd_bdat(struct smtp *m, struct optls_arg a, uint64_t ts);
+static void cmd_starttls(struct smtp *m, struct optls_arg a, uint64_t ts);
+static void cmd_auth(struct smtp *m, struct optls_arg a, uint64_t ts);
 
 static const struct verb_info {
 	const char *name;
@@ -76,67 +70,7 @@ static const struct verb_info {
 	{ "XCLIENT", 7, V_XCLIENT, NULL },	{ "XFORWARD", 8, V_XFORWARD, NULL },
 };
 
-/* SASL mechanisms recorded by name (RFC 4422 §3.1 registry); any other token is stored as
- * "OTHER" so that a client that puts its secret where the mechanism belongs never has it kept. */
-static const char *const sasl_mechs[] = {
-	"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "NTLM", "GSSAPI", "XOAUTH2", "OAUTHBEARER",
-	"SCRAM-SHA-1", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS", "EXTERNAL",
-	"ANONYMOUS", "GS2-KRB5", "SRP", "KERBEROS_V4", "OTP", "SKEY",
-};
-
 /* ---- byte helpers ---- */
-
-static inline uint8_t upper(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 32) : c;
-}
-
-static bool token_is(const uint8_t *p, size_t len, const char *word)
-{
-	size_t wl = strlen(word);
-
-	if (len != wl)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (upper(p[i]) != (uint8_t)word[i])
-			return false;
-	return true;
-}
-
-static size_t token_len(const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len && p[i] != ' ' && p[i] != '\t')
-		i++;
-	return i;
-}
-
-static struct arg skip_spaces(const uint8_t *p, size_t len)
-{
-	struct arg a = { p, len };
-
-	while (a.len && (a.p[0] == ' ' || a.p[0] == '\t')) {
-		a.p++;
-		a.len--;
-	}
-	while (a.len && (a.p[a.len - 1] == ' ' || a.p[a.len - 1] == '\t'))
-		a.len--;
-	return a;
-}
-
-/* A token of 8 characters, at least 7 of them X: STARTTLS masked by a middlebox (Cisco PIX/ASA
- * "fixup smtp" rewrites it as XXXXXXXA in replies and XXXXXXXX in commands). */
-static bool is_masked_starttls(const uint8_t *p, size_t len)
-{
-	unsigned x = 0;
-
-	if (len != 8)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		x += upper(p[i]) == 'X';
-	return x >= 7;
-}
 
 static bool has_asterisk_run(const uint8_t *p, size_t len)
 {
@@ -148,13 +82,6 @@ static bool has_asterisk_run(const uint8_t *p, size_t len)
 			return true;
 	}
 	return false;
-}
-
-/* Escape at most max wire bytes for a finding detail. */
-static const char *esc(char *buf, size_t cap, const uint8_t *p, size_t len, size_t max)
-{
-	escape_bytes(buf, cap, p, len < max ? len : max);
-	return buf;
 }
 
 static const char *server_or_unknown(const struct session *s)
@@ -191,12 +118,7 @@ static void ring_pop(struct smtp *m)
 
 static void check_starttls_not_used(struct smtp *m, const char *what, uint64_t ts)
 {
-	struct session *s = m->sess;
-
-	if (s->starttls_offered == 1 && !s->starttls_requested)
-		session_add_finding(s, FK_STARTTLS_NOT_USED, ts,
-				    "%s offered STARTTLS, client sent %s without it",
-				    server_or_unknown(s), what);
+	optls_check_starttls_not_used(m->sess, server_or_unknown(m->sess), what, ts);
 }
 
 static void mail_in_clear(struct smtp *m, const char *what, uint64_t ts)
@@ -209,7 +131,7 @@ static void mail_in_clear(struct smtp *m, const char *what, uint64_t ts)
 }
 
 /* RFC 5321 §4.1.1.1: HELO/EHLO SP domain; the device's name is the argument of the last one. */
-static void cmd_helo(struct smtp *m, struct arg a, uint64_t ts)
+static void cmd_helo(struct smtp *m, struct optls_arg a, uint64_t ts)
 {
 	(void)ts;
 	if (a.len)
@@ -217,7 +139,7 @@ static void cmd_helo(struct smtp *m, struct arg a, uint64_t ts)
 }
 
 /* RFC 5321 §4.1.1.2: MAIL FROM:<reverse-path>. */
-static void cmd_mail(struct smtp *m, struct arg a, uint64_t ts)
+static void cmd_mail(struct smtp *m, struct optls_arg a, uint64_t ts)
 {
 	(void)a;
 	m->sess->mail_count++;
@@ -226,24 +148,24 @@ static void cmd_mail(struct smtp *m, struct arg a, uint64_t ts)
 }
 
 /* RFC 5321 §4.1.1.3: RCPT TO:<forward-path>. */
-static void cmd_rcpt(struct smtp *m, struct arg a, uint64_t ts)
+static void cmd_rcpt(struct smtp *m, struct optls_arg a, uint64_t ts)
 {
 	(void)a;
 	mail_in_clear(m, "RCPT TO", ts);
 }
 
 /* RFC 5321 §4.1.1.4: the body follows the 354 reply (see reply_end). */
-static void cmd_data(struct smtp *m, struct arg a, uint64_t ts)
+static void cmd_data(struct smtp *m, struct optls_arg a, uint64_t ts)
 {
 	(void)a;
 	mail_in_clear(m, "DATA", ts);
 }
 
 /* RFC 3030 §2: "BDAT" SP chunk-size [SP "LAST"]; chunk-size = 1*DIGIT, the chunk follows at once. */
-static void cmd_bdat(struct smtp *m, struct arg a, uint64_t ts)
+static void cmd_bdat(struct smtp *m, struct optls_arg a, uint64_t ts)
 {
 	const uint64_t limit = (uint64_t)1 << 31;
-	size_t tl = token_len(a.p, a.len);
+	size_t tl = optls_token_len(a.p, a.len);
 	uint64_t v = 0;
 
 	mail_in_clear(m, "BDAT", ts);
@@ -264,7 +186,7 @@ static void cmd_bdat(struct smtp *m, struct arg a, uint64_t ts)
 }
 
 /* RFC 3207 §4: "STARTTLS" CRLF; the client must wait for the reply before sending more. */
-static void cmd_starttls(struct smtp *m, struct arg a, uint64_t ts)
+static void cmd_starttls(struct smtp *m, struct optls_arg a, uint64_t ts)
 {
 	(void)a;
 	(void)ts;
@@ -272,29 +194,22 @@ static void cmd_starttls(struct smtp *m, struct arg a, uint64_t ts)
 	smtp_enter(m, SS_STARTTLS_WAIT);
 }
 
-static const char *sasl_mech_name(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < sizeof(sasl_mechs) / sizeof(sasl_mechs[0]); i++)
-		if (token_is(p, len, sasl_mechs[i]))
-			return sasl_mechs[i];
-	return "OTHER";
-}
-
 /* RFC 4954 §4: "AUTH" SP mechanism [SP initial-response]. Only the mechanism is kept; the
  * initial response and every later client line are credentials and are never looked at again. */
-static void cmd_auth(struct smtp *m, struct arg a, uint64_t ts)
+static void cmd_auth(struct smtp *m, struct optls_arg a, uint64_t ts)
 {
 	struct session *s = m->sess;
-	size_t ml = token_len(a.p, a.len);
+	size_t ml = optls_token_len(a.p, a.len);
 	const char *mech;
+	char what[32];
 
 	if (ml == 0)
 		return;		/* no mechanism: nothing is exchanged (the server answers 501) */
-	mech = sasl_mech_name(a.p, ml);
+	mech = optls_sasl_mech(a.p, ml);
 	session_set_str(&s->auth_mechanism, (const uint8_t *)mech, strlen(mech));
 	check_starttls_not_used(m, "AUTH", ts);
-	if (session_add_finding(s, FK_CLEARTEXT_AUTH, ts, "AUTH %s in clear, outcome unknown",
-				mech))
+	snprintf(what, sizeof(what), "AUTH %s", mech);
+	if (optls_cleartext_auth(s, what, ts))
 		m->auth_finding_ours = true;
 	smtp_enter(m, SS_AUTH);
 }
@@ -302,7 +217,7 @@ static void cmd_auth(struct smtp *m, struct arg a, uint64_t ts)
 static const struct verb_info *verb_lookup(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (verbs[i].len == len && token_is(p, len, verbs[i].name))
+		if (verbs[i].len == len && optls_token_is(p, len, verbs[i].name))
 			return &verbs[i];
 	return NULL;
 }
@@ -310,10 +225,10 @@ static const struct verb_info *verb_lookup(const uint8_t *p, size_t len)
 /* RFC 5321 §4.1.1: verb [SP argument] CRLF; verbs are case-insensitive. */
 static void client_command(struct smtp *m, const struct line *ln, uint64_t ts)
 {
-	size_t vl = token_len(ln->p, ln->len);
+	size_t vl = optls_token_len(ln->p, ln->len);
 	const struct verb_info *vi = verb_lookup(ln->p, vl);
-	struct arg a = skip_spaces(ln->p + vl, ln->len - vl);
-	enum verb v = vi ? vi->verb : is_masked_starttls(ln->p, vl) ? V_MASKED : V_UNKNOWN;
+	struct optls_arg a = optls_skip_spaces(ln->p + vl, ln->len - vl);
+	enum verb v = vi ? vi->verb : optls_is_masked(ln->p, vl, 8) ? V_MASKED : V_UNKNOWN;
 
 	if (v == V_UNKNOWN)
 		session_anomaly(m->sess, ANOM_UNKNOWN_COMMAND);
@@ -323,26 +238,11 @@ static void client_command(struct smtp *m, const struct line *ln, uint64_t ts)
 		vi->fn(m, a, ts);
 }
 
-/* RFC 4954 §4: a client response is base64 (possibly empty) or "*" to cancel. */
-static bool is_sasl_response(const struct line *ln)
-{
-	if (ln->len == 1 && ln->p[0] == '*')
-		return true;
-	for (size_t i = 0; i < ln->len; i++) {
-		uint8_t c = ln->p[i];
-		bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			   (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
-		if (!b64)
-			return false;
-	}
-	return true;
-}
-
 /* A client line during an AUTH exchange: a response (skipped unseen) unless it cannot be one,
  * which means the final reply was missed: decoding goes back to commands. */
 static void client_auth_line(struct smtp *m, const struct line *ln, uint64_t ts)
 {
-	if (is_sasl_response(ln))
+	if (optls_is_sasl_response(ln->p, ln->len))
 		return;
 	smtp_enter(m, SS_COMMAND);
 	client_command(m, ln, ts);
@@ -353,16 +253,16 @@ static void client_auth_line(struct smtp *m, const struct line *ln, uint64_t ts)
 static void client_injection(struct smtp *m, const struct line *ln, uint64_t ts)
 {
 	char buf[48], mech[8] = "";
-	size_t vl = token_len(ln->p, ln->len);
+	size_t vl = optls_token_len(ln->p, ln->len);
 	size_t show = ln->len;
 
-	if (token_is(ln->p, vl, "AUTH")) {
-		struct arg a = skip_spaces(ln->p + vl, ln->len - vl);
-		size_t ml = token_len(a.p, a.len);
+	if (optls_token_is(ln->p, vl, "AUTH")) {
+		struct optls_arg a = optls_skip_spaces(ln->p + vl, ln->len - vl);
+		size_t ml = optls_token_len(a.p, a.len);
 		snprintf(mech, sizeof(mech), "%s", ml ? " ..." : "");
 		show = vl;
 	}
-	esc(buf, sizeof(buf), ln->p, show, 32);
+	optls_esc(buf, sizeof(buf), ln->p, show, 32);
 	session_add_finding(m->sess, FK_STARTTLS_INJECTION, ts,
 			    "client sent '%s%s' after STARTTLS before 220", buf, mech);
 }
@@ -414,9 +314,9 @@ static bool parse_reply(const struct line *ln, uint16_t *code, bool *more)
 	return true;
 }
 
-static struct arg reply_text(const struct line *ln)
+static struct optls_arg reply_text(const struct line *ln)
 {
-	return ln->len > 4 ? skip_spaces(ln->p + 4, ln->len - 4) : (struct arg){ ln->p + 3, 0 };
+	return ln->len > 4 ? optls_skip_spaces(ln->p + 4, ln->len - 4) : (struct optls_arg){ ln->p + 3, 0 };
 }
 
 /* RFC 5321 §4.3.1: the greeting is 220 (or 554, a refusal) before any reply to a command. */
@@ -477,7 +377,7 @@ static void reply_begin(struct smtp *m, uint16_t code, uint64_t ts)
 		r->gap = true;
 }
 
-static void greeting_line(struct smtp *m, struct arg t)
+static void greeting_line(struct smtp *m, struct optls_arg t)
 {
 	struct session *s = m->sess;
 
@@ -485,43 +385,43 @@ static void greeting_line(struct smtp *m, struct arg t)
 		return;
 	session_set_str(&s->banner, t.p, t.len);
 	m->banner_masked = has_asterisk_run(t.p, t.len);
-	if (token_len(t.p, t.len) && !m->banner_masked)	/* else the EHLO reply names it */
-		session_set_str(&s->server_name, t.p, token_len(t.p, t.len));
+	if (optls_token_len(t.p, t.len) && !m->banner_masked)	/* else the EHLO reply names it */
+		session_set_str(&s->server_name, t.p, optls_token_len(t.p, t.len));
 }
 
 /* RFC 4954 §3: "AUTH" SP mech *(SP mech); the pre-standard "AUTH=mech ..." form too. */
-static void ehlo_auth(struct smtp_reply *r, struct arg t)
+static void ehlo_auth(struct smtp_reply *r, struct optls_arg t)
 {
 	while (t.len) {
-		size_t tl = token_len(t.p, t.len);
-		if (token_is(t.p, tl, "PLAIN"))
+		size_t tl = optls_token_len(t.p, t.len);
+		if (optls_token_is(t.p, tl, "PLAIN"))
 			r->auth_plain = true;
-		if (token_is(t.p, tl, "LOGIN"))
+		if (optls_token_is(t.p, tl, "LOGIN"))
 			r->auth_login = true;
-		t = skip_spaces(t.p + tl, t.len - tl);
+		t = optls_skip_spaces(t.p + tl, t.len - tl);
 	}
 }
 
 /* RFC 5321 §4.1.1.1: first line "250-domain greeting", then one extension keyword per line. */
-static void ehlo_line(struct smtp *m, struct arg t)
+static void ehlo_line(struct smtp *m, struct optls_arg t)
 {
 	struct smtp_reply *r = &m->reply;
-	size_t kl = token_len(t.p, t.len);
+	size_t kl = optls_token_len(t.p, t.len);
 
 	if (r->lines == 1) {
 		if (kl && !m->sess->server_name)
 			session_set_str(&m->sess->server_name, t.p, kl);
 		return;
 	}
-	if (token_is(t.p, kl, "STARTTLS")) {
+	if (optls_token_is(t.p, kl, "STARTTLS")) {
 		r->starttls = true;	/* RFC 3207 §4 */
-	} else if (is_masked_starttls(t.p, kl)) {
+	} else if (optls_is_masked(t.p, kl, 8)) {
 		memcpy(r->mask, t.p, 8);
 		r->mask[8] = '\0';
-	} else if (token_is(t.p, kl, "AUTH")) {
-		ehlo_auth(r, skip_spaces(t.p + kl, t.len - kl));
-	} else if (kl > 5 && token_is(t.p, 5, "AUTH=")) {
-		ehlo_auth(r, (struct arg){ t.p + 5, t.len - 5 });
+	} else if (optls_token_is(t.p, kl, "AUTH")) {
+		ehlo_auth(r, optls_skip_spaces(t.p + kl, t.len - kl));
+	} else if (kl > 5 && optls_token_is(t.p, 5, "AUTH=")) {
+		ehlo_auth(r, (struct optls_arg){ t.p + 5, t.len - 5 });
 	}
 }
 
@@ -565,7 +465,7 @@ static void ehlo_done(struct smtp *m, uint64_t ts)
 	if (r->mask[0]) {
 		char mask[40];
 		session_add_finding(s, FK_STARTTLS_STRIPPED, ts, "capability masked as %s%s",
-				    esc(mask, sizeof(mask), (const uint8_t *)r->mask, 8, 8),
+				    optls_esc(mask, sizeof(mask), (const uint8_t *)r->mask, 8, 8),
 				    m->banner_masked ? ", banner masked with asterisks" : "");
 		/* The client's view: it saw no STARTTLS, whoever removed it. */
 		session_add_finding(s, FK_STARTTLS_NOT_OFFERED, ts,
@@ -594,7 +494,7 @@ static enum feed_status starttls_done(struct smtp *m, const struct line *ln, uin
 	if (m->reply.gap)
 		return FEED_MORE;
 	session_add_finding(s, FK_STARTTLS_REFUSED, ts, "STARTTLS answered '%s'",
-			    esc(text, sizeof(text), ln->p, ln->len, 48));
+			    optls_esc(text, sizeof(text), ln->p, ln->len, 48));
 	if ((code == 500 || code == 502) && s->starttls_offered == 1)
 		session_add_finding(s, FK_STARTTLS_STRIPPED, ts,
 				    "STARTTLS advertised, then answered %u (command not recognized)",
@@ -614,7 +514,7 @@ static void masked_done(struct smtp *m, const struct line *ln, uint64_t ts)
 	s->starttls_requested = true;
 	s->starttls_reply = code;
 	session_add_finding(s, FK_STARTTLS_REFUSED, ts, "STARTTLS answered '%s'",
-			    esc(text, sizeof(text), ln->p, ln->len, 48));
+			    optls_esc(text, sizeof(text), ln->p, ln->len, 48));
 	session_add_finding(s, FK_STARTTLS_STRIPPED, ts,
 			    "STARTTLS command masked as XXXXXXXX, answered %u", code);
 }
@@ -625,18 +525,16 @@ static void auth_done(struct smtp *m, uint64_t ts)
 	struct session *s = m->sess;
 	uint16_t code = m->reply.code;
 	const char *outcome = code == 235 ? "accepted" : code >= 400 ? "rejected" : "outcome unclear";
+	char what[SESSION_STR_MAX + 8];
 
 	(void)ts;
 	if (m->state == SS_AUTH)
 		smtp_enter(m, SS_COMMAND);
 	if (!m->auth_finding_ours)
 		return;
-	for (unsigned i = 0; i < s->nfindings; i++)
-		if (s->findings[i].kind == FK_CLEARTEXT_AUTH)
-			snprintf(s->findings[i].detail, sizeof(s->findings[i].detail),
-				 "AUTH %s%sin clear%s, %s", s->auth_mechanism ? s->auth_mechanism : "",
-				 s->auth_mechanism ? " " : "",
-				 s->auth_mechanism ? "" : " (began before the capture)", outcome);
+	snprintf(what, sizeof(what), "AUTH%s%s", s->auth_mechanism ? " " : "",
+		 s->auth_mechanism ? s->auth_mechanism : "");
+	optls_auth_outcome(s, what, s->auth_mechanism ? "" : " (began before the capture)", outcome);
 }
 
 static enum feed_status reply_end(struct smtp *m, const struct line *ln, uint64_t ts)
@@ -701,26 +599,13 @@ static enum feed_status server_line(struct smtp *m, const struct line *ln, uint6
 
 /* ---- framing and the feed loop ---- */
 
-/* RFC 5246 §6.2.1: a TLS record starts with content type 20..23 and major version 3. */
-static bool looks_tls(const uint8_t *p, size_t n)
-{
-	return n >= 2 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03;
-}
-
 /* The first line of a direction decides whether this is SMTP at all: a TLS record, or control
  * bytes in a session seen from its start, is not (RFC 5321 §2.4: commands and replies are text).
  * Once the other direction has spoken SMTP text, control bytes are a malformed line (counted),
  * not a reason to stop reading: a NUL in an EHLO must not hide the mail that follows. */
 static bool not_smtp(const struct smtp *m, enum dir d, const uint8_t *p, size_t n)
 {
-	if (looks_tls(p, n))
-		return true;
-	if (m->sess->midstream || m->started[!d])
-		return false;
-	for (size_t i = 0; i < n && i < 16 && p[i] != '\n'; i++)
-		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r') || p[i] == 0x7f)
-			return true;
-	return false;
+	return optls_not_text(!m->sess->midstream && !m->started[!d], p, n);
 }
 
 static void line_anomalies(struct smtp *m, const struct line *ln, enum dir d)
@@ -751,8 +636,7 @@ static size_t skip_bdat(struct smtp *m, size_t avail)
  * unconsumed for the TLS decoder, as long as the decoder contract lets bytes stay pending. */
 static bool client_tls_early(const struct smtp *m, const uint8_t *p, size_t n)
 {
-	return m->state == SS_STARTTLS_WAIT && n && n < REASM_PENDING_MAX && p[0] == 0x16 &&
-	       (n == 1 || p[1] == 0x03);
+	return m->state == SS_STARTTLS_WAIT && optls_client_tls_early(p, n);
 }
 
 void smtp_init(struct smtp *m, struct session *sess)

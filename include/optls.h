@@ -3,6 +3,7 @@
 #ifndef MAILTAP_OPTLS_H
 #define MAILTAP_OPTLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "decoder.h"
@@ -36,5 +37,80 @@ struct optls_ops {
 
 /* The SMTP decoder (decoders/smtp.c). */
 extern const struct optls_ops smtp_optls;
+/* The IMAP decoder (decoders/imap.c). */
+extern const struct optls_ops imap_optls;
+/* The POP3 decoder (decoders/pop3.c). */
+extern const struct optls_ops pop3_optls;
+
+/*
+ * Helpers the three decoders share (decoders/optls.c). Wire bytes are never kept by them; the
+ * strings they put into findings are escaped.
+ */
+
+/* An argument: bytes after a verb and its separating spaces (points into the caller's bytes). */
+struct optls_arg {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* ASCII upper case of one byte. */
+static inline uint8_t optls_upper(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') ? (uint8_t)(c - 32) : c;
+}
+
+/* p[0..len) equals the upper-case word, compared case-insensitively (RFC 5321 §2.4, RFC 9051 §9
+ * and RFC 1939 §3 all make keywords case-insensitive). */
+bool optls_token_is(const uint8_t *p, size_t len, const char *word);
+/* Length of the token at p: up to the first space or tab. */
+size_t optls_token_len(const uint8_t *p, size_t len);
+/* p[0..len) without leading and trailing spaces and tabs. */
+struct optls_arg optls_skip_spaces(const uint8_t *p, size_t len);
+
+/* A SASL mechanism name from the RFC 4422 §3.1 registry, or "OTHER" for any other token, so that
+ * a client that puts its secret where the mechanism belongs never has it kept. Static string. */
+const char *optls_sasl_mech(const uint8_t *p, size_t len);
+/* RFC 4954 §4, RFC 9051 §6.2.2, RFC 5034 §4: a client SASL response is base64 (possibly empty)
+ * or "*" to cancel. True when the line can be one (it is then skipped unseen). */
+bool optls_is_sasl_response(const uint8_t *p, size_t len);
+/* RFC 5246 §6.2.1: a TLS record starts with content type 20..23 and major version 3. */
+bool optls_looks_tls(const uint8_t *p, size_t n);
+/* The first bytes of a direction are not a text protocol: a TLS record, or (when from_start,
+ * i.e. the session and the other direction's text were not seen) control bytes in the first
+ * line's first 16 bytes. */
+bool optls_not_text(bool from_start, const uint8_t *p, size_t n);
+/* In the wait for the upgrade reply, a TLS ClientHello is reordering, not injection: true when
+ * p[0..n) may be its start and can stay pending under the decoder contract. */
+bool optls_client_tls_early(const uint8_t *p, size_t n);
+/* A token of len characters, at least len - 1 of them X (len 4 or more): a keyword masked by a
+ * middlebox (Cisco "fixup smtp" turns STARTTLS into XXXXXXXA / XXXXXXXX). */
+bool optls_is_masked(const uint8_t *p, size_t len, size_t keyword_len);
+/* Escape at most max wire bytes into buf for a finding detail; returns buf. */
+const char *optls_esc(char *buf, size_t cap, const uint8_t *p, size_t len, size_t max);
+
+/* The words a protocol uses in its findings. */
+struct optls_words {
+	const char *prefix;	/* "" (SMTP), "IMAP ", "POP3 " */
+	const char *upgrade;	/* "STARTTLS", "STARTTLS", "STLS" */
+	const char *ok;		/* the positive upgrade reply: "220", "OK", "+OK" */
+};
+const struct optls_words *optls_words(enum mail_proto p);
+
+/* cleartext_auth: "<what> in clear, outcome unknown" (what: "AUTH PLAIN", "IMAP LOGIN", ...).
+ * Returns true when the finding was added by this call (its outcome may then be set). */
+bool optls_cleartext_auth(struct session *s, const char *what, uint64_t ts);
+/* Set the detail of the cleartext_auth finding: "<what> in clear<note>, <outcome>" (note "" or
+ * " (began before the capture)"; outcome "accepted", "rejected", "outcome unclear"...). */
+void optls_auth_outcome(struct session *s, const char *what, const char *note,
+			const char *outcome);
+/* starttls_not_used: when the server offered the upgrade and the client did not ask for it
+ * before sending `what`: "<server> offered <UPGRADE>, client sent <what> without it". */
+void optls_check_starttls_not_used(struct session *s, const char *server, const char *what,
+				   uint64_t ts);
+/* Server bytes after the positive upgrade reply that are not TLS, before the client began TLS:
+ * response injection (CVE-2011-0411 class). Consumes through the last complete line (all of
+ * an overlong one); returns the bytes consumed, 0 to wait for the line to complete. The
+ * finding: "<PREFIX>server sent '<32 escaped bytes>' after its <OK> to <UPGRADE>, before TLS". */
+size_t optls_server_injection(struct session *s, const uint8_t *p, size_t n, uint64_t ts);
 
 #endif

@@ -179,25 +179,6 @@ static enum first first_bytes(struct app *a, enum dir d, const uint8_t *p, size_
 	return FIRST_MAIL;
 }
 
-/* Server bytes after its 220 to STARTTLS that are not TLS, before the client began TLS:
- * response injection. Consume through the last complete line; returns bytes consumed. */
-static size_t server_injection(struct app *a, const uint8_t *p, size_t n)
-{
-	size_t end = n;
-
-	while (end > 0 && p[end - 1] != '\n')
-		end--;
-	if (end == 0 && n < SMTP_LINE_MAX)
-		return 0;	/* wait for the line to complete */
-	if (end == 0)
-		end = n;
-	char shown[48];
-	escape_bytes(shown, sizeof(shown), p, end < 32 ? end : 32);
-	session_add_finding(&a->sess, FK_STARTTLS_INJECTION, a->now_us,
-			    "server sent '%s' after its 220 to STARTTLS, before TLS", shown);
-	return end;
-}
-
 /* The TLS decoder says direction d does not carry TLS: decide what that means. Returns true
  * when the mail decoder should go on with the same bytes. */
 static bool not_tls(struct app *a, enum dir d, const uint8_t *p, size_t n, size_t *consumed)
@@ -215,7 +196,7 @@ static bool not_tls(struct app *a, enum dir d, const uint8_t *p, size_t n, size_
 			return true;
 		}
 	} else if (s->tls.state == TLS_NONE) {
-		*consumed = server_injection(a, p, n);
+		*consumed = optls_server_injection(s, p, n, a->now_us);
 		return false;
 	}
 	/* TLS had begun and the peer answers with something else. */
