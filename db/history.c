@@ -6,6 +6,7 @@
 #include <string.h>
 #include "history.h"
 #include "limits.h"
+#include "optls.h"
 
 enum hstmt {
 	H_SERVER_PUT, H_SERVER_GET, H_FAIL_GET, H_FAIL_PUT, H_FAIL_DEL, H__COUNT
@@ -124,9 +125,11 @@ static int judge_server(struct history *h, struct session *s, const char *server
 		const unsigned char *last = sqlite3_column_text(q, 2);
 		if (offers >= h->o.strip_threshold && offers * 100 >= seen * HISTORY_OFFER_PERCENT)
 			session_add_finding(s, FK_STARTTLS_STRIPPED, s->start_us,
-					    "history: server offered STARTTLS in %lld of %lld earlier "
+					    "history: %sserver offered %s in %lld of %lld earlier "
 					    "sessions (last %s), not in this one",
-					    (long long)offers, (long long)seen,
+					    optls_words(s->protocol)->prefix,
+					    optls_words(s->protocol)->upgrade, (long long)offers,
+					    (long long)seen,
 					    last ? (const char *)last : "?");
 		rc = sqlite3_step(q);
 	}

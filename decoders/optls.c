@@ -110,9 +110,9 @@ const char *optls_esc(char *buf, size_t cap, const uint8_t *p, size_t len, size_
 const struct optls_words *optls_words(enum mail_proto p)
 {
 	static const struct optls_words w[] = {
-		[PROTO_SMTP] = { "", "STARTTLS", "220" },
-		[PROTO_IMAP] = { "IMAP ", "STARTTLS", "OK" },
-		[PROTO_POP3] = { "POP3 ", "STLS", "+OK" },
+		[PROTO_SMTP] = { "SMTP", "", "STARTTLS", "220" },
+		[PROTO_IMAP] = { "IMAP", "IMAP ", "STARTTLS", "OK" },
+		[PROTO_POP3] = { "POP3", "POP3 ", "STLS", "+OK" },
 	};
 
 	return (unsigned)p < sizeof(w) / sizeof(w[0]) ? &w[p] : &w[PROTO_SMTP];
@@ -157,4 +157,19 @@ size_t optls_server_injection(struct session *s, const uint8_t *p, size_t n, uin
 			    "%sserver sent '%s' after its %s to %s, before TLS", w->prefix, shown,
 			    w->ok, w->upgrade);
 	return end;
+}
+
+void optls_resume_findings(struct session *s, bool after_upgrade, uint64_t ts)
+{
+	const struct optls_words *w = optls_words(s->protocol);
+
+	if (after_upgrade) {
+		s->plaintext_after_starttls = true;
+		session_add_finding(s, FK_STARTTLS_NO_TLS, ts,
+				    "%s%s to %s, then the client went on in clear", w->prefix, w->ok,
+				    w->upgrade);
+	} else if (s->implicit_tls_port) {
+		session_add_finding(s, FK_PLAINTEXT_ON_TLS_PORT, ts,
+				    "%s in clear on implicit-TLS port %u", w->name, s->server_port);
+	}
 }

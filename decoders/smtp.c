@@ -713,16 +713,7 @@ void smtp_gap(struct smtp *m, enum dir d, uint64_t ts_us)
 
 void smtp_resume_plaintext(struct smtp *m, uint64_t ts_us)
 {
-	struct session *s = m->sess;
-
-	if (m->state == SS_TLS) {
-		s->plaintext_after_starttls = true;
-		session_add_finding(s, FK_STARTTLS_NO_TLS, ts_us,
-				    "220 to STARTTLS, then the client went on in clear");
-	} else if (s->implicit_tls_port) {
-		session_add_finding(s, FK_PLAINTEXT_ON_TLS_PORT, ts_us,
-				    "SMTP in clear on implicit-TLS port %u", s->server_port);
-	}
+	optls_resume_findings(m->sess, m->state == SS_TLS, ts_us);
 	m->ring_len = 0;
 	m->reply.open = false;
 	smtp_enter(m, SS_COMMAND);

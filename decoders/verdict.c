@@ -1,4 +1,5 @@
 /* verdict.c — the end-of-session verdict: transport of the session and end-of-session findings. */
+#include "optls.h"
 #include "session.h"
 
 /* SPEC §3 transport, from the evidence the decoders recorded. */
@@ -43,8 +44,10 @@ void session_finish(struct session *s, enum session_end end, uint64_t ts_us)
 		session_add_finding(s, FK_TLS_HANDSHAKE_FAILED, ts_us, "stage: %s, reason: %s",
 				    s->tls.fail_stage[0] ? s->tls.fail_stage : "unknown",
 				    s->tls.fail_reason[0] ? s->tls.fail_reason : "unknown");
-	if (s->starttls_reply == 220 && s->tls.state == TLS_NONE && !s->plaintext_after_starttls)
-		session_add_finding(s, FK_STARTTLS_NO_TLS, ts_us,
-				    "220 to STARTTLS, then %s without TLS", end_name(end));
+	if (s->starttls_reply == 220 && s->tls.state == TLS_NONE && !s->plaintext_after_starttls) {
+		const struct optls_words *w = optls_words(s->protocol);
+		session_add_finding(s, FK_STARTTLS_NO_TLS, ts_us, "%s%s to %s, then %s without TLS",
+				    w->prefix, w->ok, w->upgrade, end_name(end));
+	}
 	s->end_us = ts_us;
 }

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "imap.h"
+#include "pop3.h"
 #include "reasm.h"
 #include "optls.h"
 #include "session.h"
@@ -27,6 +29,8 @@ struct app {
 	union {				/* its state */
 		struct smtp smtp;
 		struct tunnel tun;	/* APP_TUNNEL: the preamble, before the mail decoder */
+		struct imap imap;
+		struct pop3 pop3;
 	} dec;
 	struct tls tls;
 	struct reasm_dir rd[2];		/* indexed by enum dir */
@@ -51,6 +55,10 @@ struct app_start {
 	uint64_t ts_us;
 	struct x509_cache *x509;	/* the worker's certificate cache (may be NULL) */
 };
+
+/* The decoder a server greeting names: IMAP (RFC 9051 §7.1: "* OK", "* PREAUTH", "* BYE") or
+ * POP3 (RFC 1939 §4: "+OK"); NULL when neither (an SMTP 220 is told apart by its caller). */
+const struct optls_ops *optls_for_greeting(const uint8_t *p, size_t n);
 
 /* Allocate and start decoding. NULL when out of memory (the caller counts it). */
 struct app *app_new(const struct app_start *st, struct reasm_stats *rst);

@@ -68,6 +68,13 @@
 #define SMTP_PIPELINE_MAX 32
 #endif
 
+/* IMAP commands awaiting their tagged response (RFC 9051 §2.2.2: a client may send several before
+ * the responses; clients seldom have more than a few outstanding). A fixed table of 8 bytes an
+ * entry; overflow is an anomaly, as for SMTP_PIPELINE_MAX. */
+#ifndef IMAP_TAGS_MAX
+#define IMAP_TAGS_MAX 16
+#endif
+
 /* Lines of one multi-line reply that are inspected (EHLO capability lists); more are counted. */
 #ifndef SMTP_REPLY_LINES_MAX
 #define SMTP_REPLY_LINES_MAX 64

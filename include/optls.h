@@ -90,6 +90,7 @@ const char *optls_esc(char *buf, size_t cap, const uint8_t *p, size_t len, size_
 
 /* The words a protocol uses in its findings. */
 struct optls_words {
+	const char *name;	/* "SMTP", "IMAP", "POP3" */
 	const char *prefix;	/* "" (SMTP), "IMAP ", "POP3 " */
 	const char *upgrade;	/* "STARTTLS", "STARTTLS", "STLS" */
 	const char *ok;		/* the positive upgrade reply: "220", "OK", "+OK" */
@@ -112,5 +113,10 @@ void optls_check_starttls_not_used(struct session *s, const char *server, const 
  * an overlong one); returns the bytes consumed, 0 to wait for the line to complete. The
  * finding: "<PREFIX>server sent '<32 escaped bytes>' after its <OK> to <UPGRADE>, before TLS". */
 size_t optls_server_injection(struct session *s, const uint8_t *p, size_t n, uint64_t ts);
+/* The TLS decoder found plaintext where TLS was due (optls_ops.resume_plaintext): after the
+ * positive upgrade reply (after_upgrade: starttls_no_tls "<PREFIX><OK> to <UPGRADE>, then the
+ * client went on in clear") or on an implicit-TLS port (plaintext_on_tls_port "<NAME> in clear on
+ * implicit-TLS port N"). */
+void optls_resume_findings(struct session *s, bool after_upgrade, uint64_t ts);
 
 #endif

@@ -29,12 +29,20 @@ static inline void port_add(struct port_set *ps, uint16_t port)
 
 struct sensor_opts {
 	struct port_set smtp_ports;	/* decoded as SMTP (default 25, 465, 587, 2525) */
-	struct port_set tls_ports;	/* implicit TLS among them (default 465) */
+	struct port_set imap_ports;	/* decoded as IMAP (default 143, 993) */
+	struct port_set pop3_ports;	/* decoded as POP3 (default 110, 995) */
+	struct port_set tls_ports;	/* implicit TLS among all of them (default 465, 993, 995) */
 	struct port_set proxy_ports;	/* proxies: tunnel preambles looked for (default 1080,3128,8080) */
 	bool dpi;			/* look for SMTP on other ports */
 	uint32_t max_flows;		/* 0: from the memory budget, at most FLOW_TABLE_MAX */
 	uint32_t memcap_mib;		/* 0: SENSOR_MEMCAP_DEFAULT_MIB */
 };
+
+struct optls_ops;
+/* The mail decoder for a server port: IMAP on an IMAP port, else POP3 on a POP3 port, else SMTP
+ * on an SMTP or implicit-TLS port; NULL when the port is none of them (the first payload's
+ * greeting then decides). Also used for the target port named in a proxy tunnel. */
+const struct optls_ops *optls_for_port(const struct sensor_opts *o, uint16_t port);
 
 /* Caps derived from the memory budget. */
 struct sensor_caps {

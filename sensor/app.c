@@ -87,22 +87,37 @@ static void port_mismatch(struct app *a)
 /* ---- proxy tunnels (HTTP CONNECT, SOCKS4/4a, SOCKS5) ---- */
 
 /* The mail decoder for what a tunnel carries, by the target port (the IANA registrations); NULL
- * when the port names no mail protocol: the server's first reply decides (APP_SNIFF). IMAP and
- * POP3 (143/993, 110/995) belong here next to SMTP. */
+ * when the port names no mail protocol: the server's first reply decides (APP_SNIFF). */
 static const struct optls_ops *ops_for_port(uint16_t port, bool *implicit_tls)
 {
-	*implicit_tls = false;
+	*implicit_tls = port == 465 || port == 993 || port == 995;
 	switch (port) {
 	case 25:
+	case 465:
 	case 587:
 	case 2525:
 		return &smtp_optls;
-	case 465:
-		*implicit_tls = true;
-		return &smtp_optls;
+	case 143:
+	case 993:
+		return &imap_optls;
+	case 110:
+	case 995:
+		return &pop3_optls;
 	default:
 		return NULL;
 	}
+}
+
+const struct optls_ops *optls_for_greeting(const uint8_t *p, size_t n)
+{
+	if (n >= 4 && p[0] == '*' && p[1] == ' ' &&
+	    ((n >= 5 && memcmp(p + 2, "OK", 2) == 0 && (p[4] == ' ' || p[4] == '\r')) ||
+	     (n >= 10 && memcmp(p + 2, "PREAUTH ", 8) == 0) ||
+	     (n >= 6 && memcmp(p + 2, "BYE ", 4) == 0)))
+		return &imap_optls;
+	if (n >= 4 && memcmp(p, "+OK", 3) == 0 && (p[3] == ' ' || p[3] == '\r'))
+		return &pop3_optls;
+	return NULL;
 }
 
 /* The proxy's success reply was read: decode the tunnel's bytes as a direct session's. */
@@ -118,13 +133,17 @@ static void tunnel_opened(struct app *a)
 }
 
 /* APP_SNIFF: the server's first bytes through a tunnel to an unknown port choose the decoder (an
- * SMTP greeting, RFC 5321 §4.3.1); anything else (TLS, HTTP) is not mail. Client bytes wait. */
+ * SMTP greeting, RFC 5321 §4.3.1, or an IMAP or POP3 one); anything else (TLS, HTTP) is not mail.
+ * Client bytes wait. */
 static bool sniff_reply(struct app *a, enum dir d, const uint8_t *p, size_t n)
 {
+	const struct optls_ops *ops;
+
 	if (d == DIR_C2S || n < 4)
 		return false;
-	if (looks_like_reply(p, n)) {
-		start_mail(a, &smtp_optls, false);
+	ops = looks_like_reply(p, n) ? &smtp_optls : optls_for_greeting(p, n);
+	if (ops) {
+		start_mail(a, ops, false);
 		return true;
 	}
 	stop_decoding(a);

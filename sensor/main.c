@@ -94,11 +94,14 @@ static void usage(FILE *fp)
 "\n"
 "Detection:\n"
 "  -p, --ports LIST       SMTP ports, comma-separated (default 25,465,587,2525; 465 = implicit TLS)\n"
-"      --tls-ports LIST   which of them are implicit TLS (default 465); a ClientHello as a\n"
-"                         client's first bytes is implicit TLS on any SMTP port\n"
+"      --imap-ports LIST  IMAP ports (default 143,993; none: only where the greeting says IMAP)\n"
+"      --pop3-ports LIST  POP3 ports (default 110,995; none: likewise)\n"
+"      --tls-ports LIST   implicit-TLS ports among all of them (default 465,993,995); one in no\n"
+"                         IMAP or POP3 list is an SMTP port; a ClientHello as a client's first\n"
+"                         bytes is implicit TLS on any mail port\n"
 "      --proxy-ports LIST proxies whose flows are read for HTTP CONNECT/SOCKS tunnels, also\n"
 "                         with --no-dpi (default 1080,3128,8080; with nDPI any port is)\n"
-"      --no-dpi           only decode the SMTP ports (no nDPI on other ports)\n"
+"      --no-dpi           only decode these ports (no nDPI or greeting sniff on other ports)\n"
 "      --strip-threshold N  earlier sessions that must have offered STARTTLS before its\n"
 "                         absence is called stripped (default 3)\n"
 "      --downgrade-window SECONDS  cleartext mail this long after a failed TLS attempt of the\n"
@@ -196,7 +199,7 @@ static char *join_args(int argc, char **argv)
 }
 
 enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP, OPT_WORKERS, OPT_SENSOR_NAME, OPT_RETAIN, OPT_MAXDB, OPT_SYSLOG,
-       OPT_PROXY_PORTS };
+       OPT_PROXY_PORTS, OPT_IMAP_PORTS, OPT_POP3_PORTS };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -208,6 +211,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "ports", required_argument, NULL, 'p' },
 		{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },
 		{ "proxy-ports", required_argument, NULL, OPT_PROXY_PORTS },
+		{ "imap-ports", required_argument, NULL, OPT_IMAP_PORTS },
+		{ "pop3-ports", required_argument, NULL, OPT_POP3_PORTS },
 		{ "no-dpi", no_argument, NULL, OPT_NO_DPI },
 		{ "user", required_argument, NULL, 'u' },
 		{ "stats", required_argument, NULL, OPT_STATS },
@@ -236,8 +241,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->downgrade_window_s = HISTORY_DOWNGRADE_WINDOW_S;
 	o->sensor.dpi = true;
 	parse_ports("25,465,587,2525", &o->sensor.smtp_ports);
-	parse_ports("465", &o->sensor.tls_ports);
+	parse_ports("465,993,995", &o->sensor.tls_ports);
 	parse_ports("1080,3128,8080", &o->sensor.proxy_ports);
+	parse_ports("143,993", &o->sensor.imap_ports);
+	parse_ports("110,995", &o->sensor.pop3_ports);
 	o->files = calloc((size_t)argc + 1, sizeof(*o->files));
 	while ((c = getopt_long(argc, argv, "+r:i:d:p:u:B:s:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -250,6 +257,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("-p/--ports: '%s' is not a comma-separated list of "
 						   "ports 1-65535 (example: -p 25,587,2525)", optarg);
 			break;
+		case OPT_IMAP_PORTS:
+		case OPT_POP3_PORTS: {
+			struct port_set *ps = c == OPT_IMAP_PORTS ? &o->sensor.imap_ports
+								  : &o->sensor.pop3_ports;
+			if (strcmp(optarg, "none") == 0)
+				memset(ps, 0, sizeof(*ps));
+			else if (parse_ports(optarg, ps))
+				return usage_error("--%s-ports: '%s' is not a comma-separated list of "
+						   "ports 1-65535 or none (example: --%s-ports %s)",
+						   c == OPT_IMAP_PORTS ? "imap" : "pop3", optarg,
+						   c == OPT_IMAP_PORTS ? "imap" : "pop3",
+						   c == OPT_IMAP_PORTS ? "143,993" : "110,995");
+			break;
+		}
 		case OPT_TLS_PORTS:
 			if (parse_ports(optarg, &o->sensor.tls_ports))
 				return usage_error("--tls-ports: '%s' is not a comma-separated list of "
@@ -327,9 +348,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->nfiles && o->workers > 1)
 		return usage_error("%s", "--workers applies to live capture (-i); files are read by "
 				   "one worker");
-	/* Implicit-TLS ports are SMTP ports too. */
+	/* Implicit-TLS ports are SMTP ports too, unless they are IMAP or POP3 ports. */
 	for (int i = 0; i < 65536 / 8; i++)
-		o->sensor.smtp_ports.bits[i] |= o->sensor.tls_ports.bits[i];
+		o->sensor.smtp_ports.bits[i] |= o->sensor.tls_ports.bits[i] &
+						(uint8_t)~(o->sensor.imap_ports.bits[i] |
+							   o->sensor.pop3_ports.bits[i]);
 	if (optind < argc)
 		o->bpf = join_args(argc - optind, argv + optind);
 	if (o->stats_s < 0)

@@ -12,6 +12,7 @@
 
 struct sensor {
 	struct sensor_opts opts;
+	struct port_set mail_ports;	/* every port of opts decoded without sniffing */
 	struct flow_table *ft;
 	struct dpi *dpi;
 	session_sink_fn sink;
@@ -52,6 +53,9 @@ struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, 
 		return NULL;
 	}
 	s->opts = *opts;
+	for (size_t i = 0; i < sizeof(s->mail_ports.bits); i++)
+		s->mail_ports.bits[i] = opts->smtp_ports.bits[i] | opts->imap_ports.bits[i] |
+					opts->pop3_ports.bits[i] | opts->tls_ports.bits[i];
 	s->sink = sink;
 	s->sink_ctx = ctx;
 	sensor_caps_from_memcap(opts->memcap_mib, opts->max_flows, &s->caps);
@@ -89,6 +93,8 @@ static bool session_confirmed(const struct flow *f)
 		return ss->banner || ss->helo || ss->tls_from_start;
 	if (f->cls == FLOW_SMTP_PORT)
 		return true;
+	if (f->app->sess.protocol != PROTO_SMTP)	/* its greeting was seen: "* OK", "+OK" */
+		return f->dpi_said_mail || f->app->sess.banner != NULL;
 	return f->dpi_said_mail || f->app->sess.helo != NULL;
 }
 
@@ -144,13 +150,25 @@ static bool looks_like_banner(const uint8_t *p, uint32_t n)
 	       (p[0] == '5' && p[1] == '5' && p[2] == '4');
 }
 
-/* Which endpoint is the client, when the handshake was not seen: the side on an SMTP port is the
+const struct optls_ops *optls_for_port(const struct sensor_opts *o, uint16_t port)
+{
+	if (port_in(&o->imap_ports, port))
+		return &imap_optls;
+	if (port_in(&o->pop3_ports, port))
+		return &pop3_optls;
+	if (port_in(&o->smtp_ports, port) || port_in(&o->tls_ports, port))
+		return &smtp_optls;
+	return NULL;
+}
+
+/* Which endpoint is the client, when the handshake was not seen: the side on a mail port is the
  * server; else the side that greets with a reply code. */
 static bool src_is_client_guess(const struct sensor *s, const struct packet *p)
 {
-	if (port_in(&s->opts.smtp_ports, p->dport) != port_in(&s->opts.smtp_ports, p->sport))
-		return port_in(&s->opts.smtp_ports, p->dport);
-	if (p->payload_len && looks_like_banner(p->payload, p->payload_len))
+	if (port_in(&s->mail_ports, p->dport) != port_in(&s->mail_ports, p->sport))
+		return port_in(&s->mail_ports, p->dport);
+	if (p->payload_len && (looks_like_banner(p->payload, p->payload_len) ||
+			       optls_for_greeting(p->payload, p->payload_len)))
 		return false;
 	return p->sport > p->dport;
 }
@@ -234,7 +252,8 @@ static void classify_candidate(struct sensor *s, struct flow *f, const struct pa
 			       enum dir d)
 {
 	if (p->payload_len && !f->payload_seen) {
-		if (d == DIR_S2C && looks_like_banner(p->payload, p->payload_len)) {
+		if (d == DIR_S2C && (looks_like_banner(p->payload, p->payload_len) ||
+				     optls_for_greeting(p->payload, p->payload_len))) {
 			f->cls = FLOW_MAIL;	/* tentative until HELO/EHLO or nDPI confirms */
 			s->c.flows_mail++;
 		} else if (d == DIR_C2S && (f->syn_seen || on_proxy_port(s, p)) &&
@@ -342,6 +361,9 @@ static struct app *ensure_app(struct sensor *s, struct flow *f, const struct pac
 		.x509 = s->x509,
 	};
 	st.implicit_tls = port_in(&s->opts.tls_ports, st.server_port);
+	st.ops = optls_for_port(&s->opts, st.server_port);
+	if (!st.ops && !src_is_client && p->payload_len)	/* sniffed: the greeting says which */
+		st.ops = optls_for_greeting(p->payload, p->payload_len);
 	f->app = app_new(&st, &s->rst);
 	if (!f->app) {
 		s->c.app_alloc_failed++;
@@ -440,7 +462,7 @@ static struct flow *new_flow(struct sensor *s, const struct flow_key *k, const s
 	struct flow *f = flow_insert(s->ft, k, p->ts_us, on_evict, s);
 	if (!f)
 		return NULL;
-	if (port_in(&s->opts.smtp_ports, p->dport) || port_in(&s->opts.smtp_ports, p->sport))
+	if (port_in(&s->mail_ports, p->dport) || port_in(&s->mail_ports, p->sport))
 		f->cls = FLOW_SMTP_PORT;
 	else
 		f->cls = FLOW_CANDIDATE;
@@ -497,8 +519,8 @@ void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t capl
 	if (r != PKT_TCP)
 		return;
 	advance_time(s, ts_us);
-	if (!s->dpi && !port_in(&s->opts.smtp_ports, p.dport) &&
-	    !port_in(&s->opts.smtp_ports, p.sport) && !on_proxy_port(s, &p)) {
+	if (!s->dpi && !port_in(&s->mail_ports, p.dport) && !port_in(&s->mail_ports, p.sport) &&
+	    !on_proxy_port(s, &p)) {
 		s->c.fast_path++;
 		return;
 	}

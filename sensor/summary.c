@@ -115,6 +115,9 @@ void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kin
 		fprintf(stderr, "  %-34s %zu bytes a flow; a mail flow adds %zu + strings + buffered "
 			"stream bytes; nDPI adds %u while it classifies\n", "flow state",
 			sizeof(struct flow), sizeof(struct app), dpi_flow_bytes());
+		fprintf(stderr, "  %-34s SMTP %zu, IMAP %zu, POP3 %zu bytes of it; TLS %zu\n",
+			"decoder state a mail flow", sizeof(struct smtp), sizeof(struct imap),
+			sizeof(struct pop3), sizeof(struct tls));
 		for (int a = 0; a < ANOM__COUNT; a++)
 			if (c->anomalies[a])
 				fprintf(stderr, "    anomaly %-24s %llu\n", anomaly_name(a),
