@@ -3,6 +3,7 @@
 # Usage: run-case.sh MAILTAP PCAPGEN CASEDIR WORKDIR
 # CASEDIR holds input.txt (a pcapgen script) or input.pcap, optional args (pcapgen options, one
 # line), optional mailtap.args, optional secrets (strings that must appear nowhere in the output),
+# optional dump (the name of another dump script in tests/tools, e.g. dump-proto.sql),
 # expected.txt and README. Exit 0 when the dump matches expected.txt.
 set -u
 if [ $# -ne 4 ]; then
@@ -12,6 +13,7 @@ fi
 mailtap=$1 pcapgen=$2 case=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
 dump="$here/../tools/dump.sql"
+[ -f "$case/dump" ] && dump="$here/../tools/$(cat "$case/dump")"
 name=$(basename "$case")
 LC_ALL=C
 export LC_ALL
