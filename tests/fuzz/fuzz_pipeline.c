@@ -44,6 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		port_add(&o.smtp_ports, 465);
 		port_add(&o.smtp_ports, 587);
 		port_add(&o.tls_ports, 465);
+		port_add(&o.imap_ports, 143);
+		port_add(&o.imap_ports, 993);
+		port_add(&o.pop3_ports, 110);
+		port_add(&o.pop3_ports, 995);
+		port_add(&o.tls_ports, 993);
+		port_add(&o.tls_ports, 995);
 		/* nDPI's start-up costs more than most inputs: every other input runs without it. */
 		o.dpi = size & 1;
 		o.max_flows = 1024;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # secrets.sh — AUTH PLAIN (initial response and after 334), AUTH LOGIN and AUTH XOAUTH2 in clear, a
-# SOCKS5 password and an HTTP Proxy-Authorization: neither a password or token nor any base64 form
-# of it appears in the database, its -wal, the
-# --json output, mailtap's stdout/stderr, or any report format.
+# SOCKS5 password and an HTTP Proxy-Authorization, IMAP LOGIN (atoms and literals), IMAP
+# AUTHENTICATE (SASL-IR and challenges), POP3 USER/PASS, AUTH and APOP: neither a password or token
+# nor any base64 form of it, nor an IMAP/POP3 user name or APOP digest, appears in the database, its
+# -wal, the --json output, mailtap's stdout/stderr, or any report format.
 # Usage: secrets.sh MAILTAP PCAPGEN WORKDIR
 set -uo pipefail
 NAME=stress_secrets
@@ -21,8 +22,9 @@ xoauth=$(b64 "user=$user\\x01auth=Bearer $token\\x01\\x01")
 # Proxy credentials: the SOCKS5 password (RFC 1929) and HTTP Proxy-Authorization (Basic).
 spass='S0cks-P4ss&word' ppass='Pr0xy-P4ss&word'
 proxy64=$(b64 "proxyuser:$ppass")
+iuser=imapuser-7f3a digest=c4c9334bac560ecc979e58001b3e22fb
 secrets=("$pass" "$token" "$plain" "${plain%%=*}" "$pass64" "${pass64%%=*}" "$xoauth" "${xoauth%%=*}"
-	"${xoauth:8:40}" "${plain:4:16}" "$spass" "$ppass" "$proxy64" "${proxy64%%=*}")
+	"${xoauth:8:40}" "${plain:4:16}" "$spass" "$ppass" "$proxy64" "${proxy64%%=*}" "$iuser" "$digest")
 
 hello() {	# session header: greeting and an EHLO reply offering AUTH (no STARTTLS)
 	printf 'session 192.0.2.%d:%d 198.51.100.25:25\nsyn\n' "$1" "$((40000 + $1))"
@@ -54,10 +56,21 @@ mailtail() {
 	printf 'C: CONNECT mx.example.test:25 HTTP/1.1\\r\\nProxy-Authorization: Basic %s\\r\\n\\r\\n\n' "$proxy64"
 	printf 'S: HTTP/1.1 200 Connection established\\r\\n\\r\\n\n'
 	printf 'S: 220 mx.example.test ESMTP\\r\\n\nC: EHLO printer.example.test\\r\\n\nS: 250 mx.example.test\\r\\n\n'; mailtail
+	# IMAP (port 143) and POP3 (port 110), no STARTTLS offered.
+	imap() { printf 'session 192.0.2.%d:%d 198.51.100.143:143\nsyn\nS: * OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=LOGIN] ready\\r\\n\n' "$1" "$((40000 + $1))"; }
+	pop3() { printf 'session 192.0.2.%d:%d 198.51.100.110:110\nsyn\nS: +OK POP3 ready <1896.697170952@dbc.mtview.ca.us>\\r\\n\n' "$1" "$((40000 + $1))"; }
+	imap 21; printf 'C: a1 LOGIN %s %s\\r\\n\nS: a1 OK in\\r\\n\nfin\n' "$iuser" "$pass"
+	imap 22; printf 'C: a1 LOGIN {%d}\\r\\n\nS: + go\\r\\n\nC: %s {%d}\\r\\n\nS: + go\\r\\n\nC: %s\\r\\n\nS: a1 NO bad\\r\\n\nfin\n' \
+		"${#iuser}" "$iuser" "${#pass}" "$pass"
+	imap 23; printf 'C: a1 AUTHENTICATE PLAIN %s\\r\\n\nS: a1 OK in\\r\\n\nfin\n' "$plain"
+	imap 24; printf 'C: a1 AUTHENTICATE LOGIN\\r\\n\nS: + VXNlcm5hbWU6\\r\\n\nC: %s\\r\\n\nS: + UGFzc3dvcmQ6\\r\\n\nC: %s\\r\\n\nS: a1 OK in\\r\\n\nfin\n' "$user64" "$pass64"
+	pop3 25; printf 'C: USER %s\\r\\n\nS: +OK\\r\\n\nC: PASS %s\\r\\n\nS: +OK in\\r\\n\nfin\n' "$iuser" "$pass"
+	pop3 26; printf 'C: AUTH PLAIN\\r\\n\nS: + \\r\\n\nC: %s\\r\\n\nS: -ERR no\\r\\n\nfin\n' "$plain"
+	pop3 27; printf 'C: APOP %s %s\\r\\n\nS: +OK in\\r\\n\nfin\n' "$iuser" "$digest"
 } >"$work/input.txt"
 "$pcapgen" -o "$work/input.pcap" "$work/input.txt" || fail "pcapgen failed"
 # The test must be able to fail: every secret form is really on the wire.
-for s in "$plain" "$pass64" "$xoauth" "$spass" "$proxy64"; do
+for s in "$plain" "$pass64" "$xoauth" "$spass" "$proxy64" "$iuser" "$digest" "a1 LOGIN {${#iuser}}"; do
 	grep -aqF -- "$s" "$work/input.pcap" || fail "'$s' is not in the capture: nothing would be checked"
 done
 
@@ -80,11 +93,13 @@ for _ in $(seq 50); do [ -s "$work/reader.txt" ] && break; sleep 0.1; done
 cp "$db-wal" "$work/kept.db-wal"
 "$mailtap" -q -r "$work/input.pcap" -d "$work/s2.db" --json - >"$work/json.stdout" 2>"$work/json.stderr" \
 	|| fail "mailtap --json - failed"
-[ "$(count "$db" "SELECT count(*) FROM sessions WHERE auth_mechanism IS NOT NULL")" = 6 ] \
-	|| fail "AUTH was not recorded in all 6 sessions: nothing was checked"
+[ "$(count "$db" "SELECT count(*) FROM sessions WHERE auth_mechanism IS NOT NULL")" = 13 ] \
+	|| fail "AUTH was not recorded in all 13 sessions: nothing was checked"
 [ "$(count "$db" "SELECT count(*) FROM sessions WHERE tunnel IS NOT NULL")" = 2 ] \
 	|| fail "the two proxy tunnels were not recorded: their credentials were not checked"
-[ "$(count "$db" "SELECT count(*) FROM findings WHERE kind = 'cleartext_auth'")" -ge 4 ] \
+[ "$(count "$db" "SELECT count(*) FROM sessions WHERE protocol IN ('imap', 'pop3')")" = 7 ] \
+	|| fail "the IMAP and POP3 sessions were not all decoded"
+[ "$(count "$db" "SELECT count(*) FROM findings WHERE kind = 'cleartext_auth'")" -ge 11 ] \
 	|| fail "cleartext_auth not raised for the AUTH sessions"
 for f in text csv json html tlsrpt; do
 	"$mailtap" report --db "$db" --since 2000-01-01 --until 2100-01-01 --format $f -o "$work/report.$f" \
