@@ -301,12 +301,16 @@ static const char devices_sql[] = WINDOW_CTE
 	"   FROM (SELECT DISTINCT w.device_id, f.kind, " SEV_RANK " AS rank"
 	"           FROM findings f JOIN w ON w.id = f.session_id ORDER BY f.kind)"
 	"  GROUP BY device_id)"
+	", pa AS (SELECT device_id, group_concat(protocol, ',') AS protos"
+	"   FROM (SELECT DISTINCT device_id, protocol FROM w WHERE cleartext ORDER BY protocol)"
+	"  GROUP BY device_id)"
 	" SELECT d.ip, d.mac, d.vendor, d.name, sum(w.cleartext) AS clear, count(*) AS total,"
 	"  group_concat(DISTINCT CASE WHEN instr(w.server_ip, ':') THEN '[' || w.server_ip || ']:'"
 	"    ELSE w.server_ip || ':' END || w.server_port),"
 	"  max(coalesce(w.end_ts, w.start_ts)), coalesce(fa.worst, 0) AS worst, fa.kinds,"
-	"  k.kind, k.kind_reason, k.mac_note, k.dhcp_host_name"
+	"  k.kind, k.kind_reason, k.mac_note, k.dhcp_host_name, pa.protos"
 	" FROM w JOIN devices d ON d.id = w.device_id LEFT JOIN fa ON fa.device_id = d.id"
+	" LEFT JOIN pa ON pa.device_id = d.id"
 	" LEFT JOIN device_kind k ON k.device_id = d.id"
 	" GROUP BY d.id HAVING clear > 0 ORDER BY worst DESC, clear DESC, total DESC, d.ip";
 
@@ -373,6 +377,7 @@ static int load_devices(sqlite3 *db, struct report *r)
 		d->kind_reason = col_dup(st, 11);
 		d->mac_note = col_dup(st, 12);
 		d->dhcp_name = col_dup(st, 13);
+		d->protocols = col_dup(st, 14);
 	}
 	return finish(st, rc);
 }
@@ -451,7 +456,7 @@ static void report_free(struct report *r)
 	for (size_t i = 0; i < r->ndev; i++) {
 		struct report_device *d = &r->dev[i];
 		free(d->ip), free(d->mac), free(d->vendor), free(d->name);
-		free(d->servers), free(d->last_seen), free(d->kinds);
+		free(d->servers), free(d->last_seen), free(d->kinds), free(d->protocols);
 		free(d->kind), free(d->kind_reason), free(d->mac_note), free(d->dhcp_name);
 	}
 	for (size_t i = 0; i < r->nsrv; i++) {

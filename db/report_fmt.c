@@ -116,8 +116,8 @@ static void put_json_list(FILE *f, const char *list)
 
 /* ---- text ---- */
 
-enum { COL_ADDR, COL_NAME, COL_KIND, COL_VENDOR, COL_CLEAR, COL_SERVERS, COL_LAST, COL_WORST,
-       COL_KINDS, COL__COUNT };
+enum { COL_ADDR, COL_NAME, COL_KIND, COL_VENDOR, COL_CLEAR, COL_PROTOS, COL_SERVERS, COL_LAST,
+       COL_WORST, COL_KINDS, COL__COUNT };
 
 static void text_cells(const struct report_device *d, const char *cell[COL__COUNT], char *ratio,
 		       size_t cap)
@@ -128,6 +128,7 @@ static void text_cells(const struct report_device *d, const char *cell[COL__COUN
 	cell[COL_KIND] = d->kind;
 	cell[COL_VENDOR] = d->vendor ? d->vendor : d->mac;
 	cell[COL_CLEAR] = ratio;
+	cell[COL_PROTOS] = d->protocols;
 	cell[COL_SERVERS] = d->servers;
 	cell[COL_LAST] = d->last_seen;
 	cell[COL_WORST] = report_severity_name(d->worst);
@@ -158,7 +159,7 @@ static void text_notes(const struct report *r, FILE *f, int addr_width)
 static int write_text(const struct report *r, FILE *f)
 {
 	static const char *const head[COL__COUNT] = { "ADDRESS", "NAME", "KIND", "VENDOR", "CLEAR/TOTAL",
-		"SERVERS", "LAST SEEN", "WORST", "FINDINGS" };
+		"PROTOCOLS", "SERVERS", "LAST SEEN", "WORST", "FINDINGS" };
 	const char *cell[COL__COUNT];
 	char ratio[48];
 	int width[COL__COUNT];
@@ -198,7 +199,7 @@ static int write_csv(const struct report *r, FILE *f)
 {
 	char n[32];
 
-	fputs("address,name,vendor,mac,cleartext_sessions,sessions,servers,last_seen,"
+	fputs("address,name,vendor,mac,cleartext_sessions,sessions,protocols,servers,last_seen,"
 	      "worst_severity,finding_kinds,kind,kind_reason,dhcp_host_name,mac_note\r\n", f);
 	for (size_t i = 0; i < r->ndev; i++) {
 		const struct report_device *d = &r->dev[i];
@@ -209,6 +210,8 @@ static int write_csv(const struct report *r, FILE *f)
 		}
 		snprintf(n, sizeof(n), "%ld,%ld,", d->clear, d->total);
 		fputs(n, f);
+		put_csv(f, d->protocols);
+		fputc(',', f);
 		put_csv(f, d->servers);
 		fputc(',', f);
 		put_csv(f, d->last_seen);
@@ -238,8 +241,10 @@ static void json_device(const struct report_device *d, FILE *f)
 	put_json(f, d->vendor);
 	fputs(", \"mac\": ", f);
 	put_json(f, d->mac);
-	fprintf(f, ", \"cleartext_sessions\": %ld, \"sessions\": %ld, \"servers\": ", d->clear,
+	fprintf(f, ", \"cleartext_sessions\": %ld, \"sessions\": %ld, \"protocols\": ", d->clear,
 		d->total);
+	put_json_list(f, d->protocols);
+	fputs(", \"servers\": ", f);
 	put_json_list(f, d->servers);
 	fputs(", \"last_seen\": ", f);
 	put_json(f, d->last_seen);
@@ -393,6 +398,8 @@ static void html_row(const struct report_device *d, FILE *f)
 		fputs("</td>", f);
 	}
 	fprintf(f, "<td>%ld / %ld</td><td>", d->clear, d->total);
+	put_html(f, d->protocols);
+	fputs("</td><td>", f);
 	put_html(f, d->servers);
 	fputs("</td><td>", f);
 	put_html(f, d->last_seen);
@@ -419,7 +426,7 @@ static int write_html(const struct report *r, FILE *f)
 	} else {
 		fputs("<table>\n<tr><th>Address</th><th>Name</th><th>Kind</th><th>Why</th><th>Vendor</th>"
 		      "<th>MAC</th>"
-		      "<th>Clear / total</th><th>Servers</th><th>Last seen</th><th>Worst</th>"
+		      "<th>Clear / total</th><th>Protocols</th><th>Servers</th><th>Last seen</th><th>Worst</th>"
 		      "<th>Findings</th></tr>\n", f);
 		for (size_t i = 0; i < r->ndev; i++)
 			html_row(&r->dev[i], f);

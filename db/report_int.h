@@ -17,6 +17,7 @@ struct report_device {
 	char *servers;		/* distinct "ip:port" (IPv6 as "[ip]:port"), comma-separated */
 	char *last_seen;	/* ISO-8601 time of its last session in the window */
 	char *kinds;		/* distinct finding kinds, comma-separated, sorted */
+	char *protocols;	/* protocols of its cleartext sessions, sorted: "imap,smtp" */
 	char *kind;		/* device_kind view: printer, server, workstation, unknown */
 	char *kind_reason;	/* "printer: vendor Brother Industries, Ltd.; HELO BRN3C2AF4" */
 	char *mac_note;		/* set when the MAC is a router's (device not on the segment) */

@@ -229,23 +229,34 @@ SELECT d.id AS device_id, d.ip, d.mac, d.vendor, d.name,
           FROM (SELECT DISTINCT f.kind FROM findings f WHERE f.device_id = d.id
                 ORDER BY f.kind)) AS finding_kinds,
        d.first_seen, d.last_seen,
-       k.kind, k.kind_reason, k.mac_is_router, k.mac_note, k.dhcp_host_name, k.dhcp_vendor_class
+       k.kind, k.kind_reason, k.mac_is_router, k.mac_note, k.dhcp_host_name, k.dhcp_vendor_class,
+       -- Protocols of its sessions ('imap,pop3,smtp'), and of those in clear: a device that
+       -- reads mail in clear shows imap or pop3 in cleartext_protocols.
+       (SELECT group_concat(protocol, ',')
+          FROM (SELECT DISTINCT s2.protocol FROM sessions s2 WHERE s2.device_id = d.id
+                ORDER BY s2.protocol)) AS protocols,
+       (SELECT group_concat(protocol, ',')
+          FROM (SELECT DISTINCT s2.protocol FROM sessions s2
+                 WHERE s2.device_id = d.id AND s2.cleartext ORDER BY s2.protocol))
+         AS cleartext_protocols
   FROM devices d LEFT JOIN sessions s ON s.device_id = d.id
   LEFT JOIN device_kind k ON k.device_id = d.id
  GROUP BY d.id;
 
--- Devices that sent mail in clear at least once.
+-- Devices that sent or read mail in clear at least once.
 DROP VIEW IF EXISTS cleartext_devices;
 CREATE VIEW cleartext_devices AS
 SELECT * FROM device_report WHERE cleartext_sessions > 0;
 
--- Servers that answered EHLO without STARTTLS (per address and port).
+-- Servers whose plaintext capability list (EHLO reply, IMAP CAPABILITY, POP3 CAPA) lacked the
+-- upgrade (per address and port).
 DROP VIEW IF EXISTS servers_without_starttls;
 CREATE VIEW servers_without_starttls AS
 SELECT server_ip, server_port, max(server_name) AS server_name,
        count(*) AS sessions_without_starttls,
        count(DISTINCT client_ip) AS clients,
-       min(start_ts) AS first_seen, max(start_ts) AS last_seen
+       min(start_ts) AS first_seen, max(start_ts) AS last_seen,
+       group_concat(DISTINCT protocol) AS protocols
   FROM sessions WHERE starttls_offered = 0
  GROUP BY server_ip, server_port;
 
@@ -253,7 +264,7 @@ SELECT server_ip, server_port, max(server_name) AS server_name,
 DROP VIEW IF EXISTS tampering;
 CREATE VIEW tampering AS
 SELECT f.ts, f.kind, f.severity, s.client_ip, s.client_port, s.server_ip, s.server_port,
-       s.helo, s.server_name, f.detail, f.session_id
+       s.helo, s.server_name, f.detail, f.session_id, s.protocol
   FROM findings f JOIN sessions s ON s.id = f.session_id
  WHERE f.kind IN ('starttls_stripped', 'starttls_injection', 'tls_downgrade', 'starttls_no_tls');
 

@@ -174,6 +174,7 @@ static void test_text(void)
 	CHECK(strchr(t, '\x1b') == NULL && strchr(t, '\x07') == NULL && strchr(t, '\r') == NULL);
 	CHECK(strstr(t, "\\x1b]0;pwn\\x07name\\x0d\\x0a") != NULL);
 	CHECK(strstr(t, "cleartext_auth") != NULL);
+	CHECK(strstr(t, "CLEAR/TOTAL  PROTOCOLS") != NULL && strstr(t, "  smtp  ") != NULL);
 	free(t);
 
 	CHECK(run_report("--db", dbpath, "--since", "60d", "-o", out, NULL) == 0);
@@ -205,6 +206,8 @@ static void test_csv(void)
 	CHECK(strstr(t, ",=") == NULL && strstr(t, "\n=") == NULL);
 	CHECK(strstr(t, "\"\\x1b]0;pwn\\x07name\\x0d\\x0a,\"\"x\"\"\"") != NULL);
 	CHECK(strstr(t, "192.0.2.1,") == NULL);
+	CHECK(strstr(t, ",cleartext_sessions,sessions,protocols,servers,") != NULL);
+	CHECK(strstr(t, ",smtp,198.51.100.") != NULL);
 	free(t);
 }
 
