@@ -210,6 +210,8 @@ static void client_command(struct imap *m, const struct line *ln, uint64_t ts)
 	if (v == V_UNKNOWN)
 		session_anomaly(m->sess, ANOM_UNKNOWN_COMMAND);
 	m->any_command = true;
+	m->cmd_tag_hash = tag_hash(ln->p, tl);
+	m->cmd_tag_len = (uint8_t)(tl < 255 ? tl : 255);
 	pending_push(m, ln->p, tl, v);
 	if (vi && vi->fn)
 		vi->fn(m, vi->name, a, ts);
@@ -458,6 +460,14 @@ static enum feed_status tagged(struct imap *m, const struct line *ln, size_t tl,
 		session_anomaly(m->sess, ANOM_BAD_REPLY);
 		return FEED_MORE;
 	}
+	if (m->lit_sync && m->cmd_tag_hash == tag_hash(ln->p, tl) &&
+	    m->cmd_tag_len == (tl < 255 ? tl : 255)) {
+		/* RFC 9051 §4.3: a tagged response instead of "+" refuses the synchronising literal;
+		 * the client does not send it, so its next bytes are a new command. */
+		m->lit[DIR_C2S] = 0;
+		m->cont[DIR_C2S] = false;
+		m->lit_sync = false;
+	}
 	i = pending_find(m, ln->p, tl);
 	if (i < 0) {
 		session_anomaly(m->sess, ANOM_REPLY_UNPAIRED);	/* resync: ignore it, don't guess */
@@ -495,8 +505,10 @@ static enum feed_status server_line(struct imap *m, const struct line *ln, uint6
 	size_t tl = optls_token_len(ln->p, ln->len);
 	struct optls_arg rest = optls_skip_spaces(ln->p + tl, ln->len - tl);
 
-	if (tl == 1 && ln->p[0] == '+')
+	if (tl == 1 && ln->p[0] == '+') {
+		m->lit_sync = false;	/* a go-ahead: the literal follows */
 		return FEED_MORE;	/* §7.5: a SASL challenge or literal go-ahead, not kept */
+	}
 	if (tl == 1 && ln->p[0] == '*') {
 		untagged(m, rest, ts);
 		return FEED_MORE;
@@ -556,6 +568,8 @@ static enum feed_status one_line(struct imap *m, enum dir d, const struct line *
 	line_anomalies(m, ln, d);
 	m->cont[d] = literal_at_end(ln, &lit);
 	m->lit[d] = lit;
+	if (d == DIR_C2S)	/* RFC 7888: "{n+}" does not wait for the server */
+		m->lit_sync = m->cont[d] && lit && ln->p[ln->len - 2] != '+';
 	if (continued)
 		return FEED_MORE;	/* the rest of a command or response after a literal */
 	if (d == DIR_C2S) {
@@ -595,6 +609,8 @@ struct feed_result imap_feed(struct imap *m, enum dir d, const uint8_t *p, size_
 
 		if (m->lit[d]) {	/* literal bytes: skipped by count, never parsed */
 			size_t take = m->lit[d] < n - off ? (size_t)m->lit[d] : n - off;
+			if (d == DIR_C2S)
+				m->lit_sync = false;
 			m->lit[d] -= take;
 			off += take;
 			continue;
@@ -626,6 +642,8 @@ void imap_gap(struct imap *m, enum dir d, uint64_t ts_us)
 	m->gap[d] = true;
 	m->lit[d] = 0;
 	m->cont[d] = false;
+	if (d == DIR_C2S)
+		m->lit_sync = false;
 }
 
 void imap_resume_plaintext(struct imap *m, uint64_t ts_us)

@@ -27,6 +27,10 @@ struct imap {
 	bool cont[2];			/* the next line continues one that announced a literal */
 	bool gap[2];			/* bytes of the direction were lost: no negative conclusions */
 	uint64_t lit[2];		/* literal bytes still to skip (RFC 9051 §4.3), per direction */
+	bool lit_sync;			/* the client's literal is synchronising and not begun: the
+					 * server may refuse it with a tagged response instead of "+" */
+	uint32_t cmd_tag_hash;		/* the client command being read (its tag), for that refusal */
+	uint8_t cmd_tag_len;
 	bool greeted;			/* the greeting was seen */
 	bool any_command;
 	bool authenticated;		/* PREAUTH, or OK to LOGIN / AUTHENTICATE */

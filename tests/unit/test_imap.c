@@ -253,9 +253,27 @@ static const struct dialogue order = {
 	  "finding cleartext_mail high @2: IMAP UID in clear\n"
 };
 
+/* 14. A synchronising literal refused with a tagged BAD is never sent: the client's next line is
+ * a command again (else a LOGIN after it would go unseen). */
+static const struct step litrefused_steps[] = {
+	GREET_TLS, C("a1 ID {500}\r\n"), S("a1 BAD literal too big\r\n"),
+	C("a2 LOGIN alice hunter2\r\n"), S("a2 NO [PRIVACYREQUIRED] no\r\n"),
+};
+static const struct dialogue litrefused = {
+	"synchronising literal refused", litrefused_steps, NSTEPS(litrefused_steps), false, false,
+	TLS_NONE, { "alice", "hunter2" },
+	  "banner=[CAPABILITY IMAP4rev1 SASL-IR STARTTLS LOGINDISABLED] Dovecot ready.\n"
+	  "auth=LOGIN\n"
+	  "starttls offered=1 requested=0 reply=0\n"
+	  "in_clear=0 plaintext_after_starttls=0\n"
+	  "transport=plain\n"
+	  "finding starttls_not_used high @4: IMAP server offered STARTTLS, client sent LOGIN without it\n"
+	  "finding cleartext_auth critical @4: IMAP LOGIN in clear, rejected\n"
+};
+
 static const struct dialogue *const dialogues[] = {
 	&plain, &handoff, &refused, &bad, &masked, &preauth, &inject, &authn, &literal, &notls,
-	&port993, &nottext, &order,
+	&port993, &nottext, &order, &litrefused,
 };
 
 int main(int argc, char **argv)
