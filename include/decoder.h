@@ -1,4 +1,4 @@
-/* decoder.h — the contract between TCP reassembly and the stream decoders (SMTP, TLS). */
+/* decoder.h — the contract between TCP reassembly and the stream decoders (SMTP, IMAP, POP3, TLS). */
 #ifndef MAILTAP_DECODER_H
 #define MAILTAP_DECODER_H
 
@@ -17,7 +17,7 @@ enum dir { DIR_C2S = 0, DIR_S2C = 1 };
  */
 enum feed_status {
 	FEED_MORE,		/* consumed what it could; call again when more bytes arrive */
-	FEED_HANDOFF_TLS,	/* SMTP: the 220 reply to STARTTLS ended at `consumed`; TLS follows */
+	FEED_HANDOFF_TLS,	/* mail: the positive reply to STARTTLS/STLS ended at `consumed`; TLS follows */
 	FEED_NOT_TLS,		/* TLS: this direction does not carry TLS (nothing consumed) */
 	FEED_DONE		/* nothing more to learn from this flow (handshake decided, gave up) */
 };
