@@ -184,7 +184,7 @@ static const struct dialogue notls = {
 	  "transport=tls_failed\n"
 	  "handoff s2c@58\n"
 	  "finding starttls_no_tls high @4: POP3 +OK to STLS, then the client went on in clear\n"
-	  "finding cleartext_auth critical @5: POP3 USER in clear, outcome not seen\n"
+	  "finding cleartext_auth critical @5: POP3 USER in clear, outcome unknown\n"
 };
 
 static const struct dialogue *const dialogues[] = {
