@@ -1,4 +1,4 @@
-/* imap.c — IMAP session decoder: pairs tagged commands and responses, skips literals, follows STARTTLS and logins. */
+/* imap.c — IMAP session decoder: tagged commands and responses, literals, STARTTLS, logins. */
 #include <stdio.h>
 #include <string.h>
 #include "imap.h"

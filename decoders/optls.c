@@ -1,4 +1,4 @@
-/* optls.c — what the SMTP, IMAP and POP3 decoders share: tokens, SASL names, TLS sniffing, findings. */
+/* optls.c — what the SMTP, IMAP and POP3 decoders share: tokens, SASL, TLS sniff, findings. */
 #include <stdio.h>
 #include <string.h>
 #include "limits.h"

@@ -1,4 +1,4 @@
-/* pop3.c — POP3 session decoder: pairs commands with +OK/-ERR, reads multi-line replies, follows STLS and logins. */
+/* pop3.c — POP3 session decoder: +OK/-ERR pairing, multi-line replies, STLS, logins. */
 #include <stdio.h>
 #include <string.h>
 #include "optls.h"

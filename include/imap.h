@@ -1,4 +1,4 @@
-/* imap.h — incremental IMAP session decoder (RFC 9051 / 3501, STARTTLS §6.2.1, literals RFC 7888). */
+/* imap.h — incremental IMAP session decoder (RFC 9051 / 3501, STARTTLS, literals RFC 7888). */
 #ifndef MAILTAP_IMAP_H
 #define MAILTAP_IMAP_H
 

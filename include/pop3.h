@@ -1,4 +1,4 @@
-/* pop3.h — incremental POP3 session decoder (RFC 1939, CAPA RFC 2449, STLS RFC 2595, AUTH RFC 5034). */
+/* pop3.h — incremental POP3 session decoder (RFC 1939, CAPA 2449, STLS 2595, AUTH 5034). */
 #ifndef MAILTAP_POP3_H
 #define MAILTAP_POP3_H
 
