@@ -10,7 +10,7 @@ LAB_DV_CLEAR=192.0.2.102	# ssl=no: no STARTTLS/STLS
 LAB_DV_LOGINDISABLED=192.0.2.103	# ssl=yes, disable_plaintext_auth=yes: LOGINDISABLED, no USER
 LAB_DV_PREAUTH=192.0.2.104	# :143 Dovecot's imap binary started per connection, already logged in
 LAB_DV_MITM="192.0.2.111 192.0.2.112 192.0.2.113 192.0.2.114 192.0.2.115 192.0.2.116 192.0.2.117
- 192.0.2.118 192.0.2.119 192.0.2.120 192.0.2.121 192.0.2.122"	# behind the middlebox, ssl=yes
+ 192.0.2.121 192.0.2.122 192.0.2.123 192.0.2.124 192.0.2.125"	# behind the middlebox, ssl=yes
 # The one message in the test mailbox; its text must never appear in mailtap's outputs.
 LAB_MSG_BODY="lab-message-body-7Qx9 do not store"
 

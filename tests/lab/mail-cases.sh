@@ -83,8 +83,9 @@ lab_mail_log_has() {
 }
 
 # --- IMAP ------------------------------------------------------------------------------------------
-# No STARTTLS offered (ssl=no): curl logs in with AUTHENTICATE PLAIN (SASL-IR) and fetches the message.
-case_imap_no_starttls() { local rc=0; lab_mail_curl imap_no_starttls imap 'INBOX;UID=1' || rc=$?; lab_mail_expect_rc imap_no_starttls 0 $rc; lab_mail_log_has imap_no_starttls 'AUTHENTICATE PLAIN'; }
+# No STARTTLS offered (ssl=no): curl logs in with AUTHENTICATE LOGIN (user and password as base64
+# continuation lines) and fetches the message.
+case_imap_no_starttls() { local rc=0; lab_mail_curl imap_no_starttls imap 'INBOX;UID=1' --login-options AUTH=LOGIN || rc=$?; lab_mail_expect_rc imap_no_starttls 0 $rc; lab_mail_log_has imap_no_starttls 'AUTHENTICATE LOGIN'; }
 # STARTTLS offered, curl without --ssl never uses it: AUTHENTICATE PLAIN and the message in clear.
 case_imap_authenticate_clear() { local rc=0; lab_mail_curl imap_authenticate_clear imap 'INBOX;UID=1' || rc=$?; lab_mail_expect_rc imap_authenticate_clear 0 $rc; lab_mail_log_has imap_authenticate_clear 'AUTHENTICATE PLAIN'; }
 # imaplib: the LOGIN command in clear, SELECT, FETCH.
@@ -113,8 +114,8 @@ case_imap_preauth() { local rc=0; lab_mail_py imap_preauth imap-preauth --fetch 
 case_pop3_no_stls() { local rc=0; lab_mail_curl pop3_no_stls pop3 '1' || rc=$?; lab_mail_expect_rc pop3_no_stls 0 $rc; lab_mail_log_has pop3_no_stls 'AUTH PLAIN'; }
 # STLS offered, poplib USER/PASS and RETR in clear.
 case_pop3_user_pass_clear() { local rc=0; lab_mail_py pop3_user_pass_clear pop3-login --fetch || rc=$?; lab_mail_expect_rc pop3_user_pass_clear 0 $rc; lab_mail_log_has pop3_user_pass_clear '^retr: '; }
-# STLS offered, curl without --ssl: AUTH PLAIN and RETR in clear.
-case_pop3_auth_clear() { local rc=0; lab_mail_curl pop3_auth_clear pop3 '1' || rc=$?; lab_mail_expect_rc pop3_auth_clear 0 $rc; lab_mail_log_has pop3_auth_clear 'AUTH PLAIN'; }
+# STLS offered, curl without --ssl: AUTH LOGIN (base64 continuation lines) and RETR in clear.
+case_pop3_auth_clear() { local rc=0; lab_mail_curl pop3_auth_clear pop3 '1' --login-options AUTH=LOGIN || rc=$?; lab_mail_expect_rc pop3_auth_clear 0 $rc; lab_mail_log_has pop3_auth_clear 'AUTH LOGIN'; }
 # curl --ssl-reqd: STLS, then AUTH and RETR inside TLS.
 case_pop3_stls_curl() { local rc=0; lab_mail_curl pop3_stls_curl pop3 '1' --ssl-reqd -k || rc=$?; lab_mail_expect_rc pop3_stls_curl 0 $rc; lab_mail_log_has pop3_stls_curl 'SSL connection using TLSv1.3'; }
 # curl --ssl where STLS is not offered: on in clear.
