@@ -124,6 +124,11 @@ lab_dovecot_up() {
 	lab_srv dovecot -c "$d/dovecot.conf" >"$d/start.log" 2>&1 \
 		|| { cat "$d/start.log" "$d/dovecot.log" >&2 2>/dev/null; lab_die "dovecot did not start (config $d/dovecot.conf)"; }
 	LAB_DOVECOT_UP=1
+	# Dovecot must live in the server namespace only (its listeners cannot reach the host's).
+	local want got
+	want=$(lab_srv readlink /proc/self/ns/net)
+	got=$(readlink "/proc/$(cat "$d/base/master.pid")/ns/net")
+	[ -n "$want" ] && [ "$got" = "$want" ] || lab_die "dovecot runs in network namespace '$got', not in $LAB_NS_SRV ('$want')"
 	# PREAUTH: Dovecot's imap binary run per connection as an already-authenticated user (the
 	# rsh/ssh/inetd preauth setup, RFC 9051 §7.1.4), behind a small accept loop.
 	ip netns exec "$LAB_NS_SRV" python3 "$here/imap-preauth.py" "$LAB_DV_PREAUTH" 143 "$d/dovecot.conf" "$LAB_USER" \

@@ -30,15 +30,17 @@ lab_rtr() { ip netns exec "$LAB_NS_RTR" "$@"; }
 lab_mitm_cleanup() {
 	local p ns
 	# tcpdump flushes on SIGINT; the proxy (a background job, so SIGINT is ignored) ends on SIGTERM.
-	for p in $LAB_MITM_PIDS; do kill -INT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
+	# Runs under set -e from lab_mitm_down: nothing here may fail the lab.
+	for p in $LAB_MITM_PIDS; do kill -INT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null || true; done
 	for p in $LAB_MITM_PIDS; do wait "$p" 2>/dev/null || true; done
 	LAB_MITM_PIDS=""
 	for ns in "$LAB_NS_MCL" "$LAB_NS_RTR"; do
 		ip netns list 2>/dev/null | grep -q "^$ns\b" || continue
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+		ip netns del "$ns" 2>/dev/null || true
 	done
-	ip netns exec "$LAB_NS_SRV" ip link del "$LAB_VETH_MSV" 2>/dev/null
+	# Deleting the router namespace usually took the veth pair with it already (racy: do not fail).
+	ip netns exec "$LAB_NS_SRV" ip link del "$LAB_VETH_MSV" 2>/dev/null || true
 	return 0
 }
 
