@@ -9,6 +9,7 @@ LAB_DV_TLS=192.0.2.101		# ssl=yes: STARTTLS/STLS offered on 143/110, implicit TL
 LAB_DV_CLEAR=192.0.2.102	# ssl=no: no STARTTLS/STLS
 LAB_DV_LOGINDISABLED=192.0.2.103	# ssl=yes, disable_plaintext_auth=yes: LOGINDISABLED, no USER
 LAB_DV_PREAUTH=192.0.2.104	# :143 Dovecot's imap binary started per connection, already logged in
+LAB_DV_PLAIN_TLSPORT=192.0.2.105	# plaintext IMAP on 993 and POP3 on 995 (STARTTLS/STLS offered)
 LAB_DV_MITM="192.0.2.111 192.0.2.112 192.0.2.113 192.0.2.114 192.0.2.115 192.0.2.116 192.0.2.117
  192.0.2.121 192.0.2.122 192.0.2.123 192.0.2.124 192.0.2.125"	# behind the middlebox, ssl=yes
 # The one message in the test mailbox; its text must never appear in mailtap's outputs.
@@ -58,20 +59,21 @@ lab_dovecot_mailbox() {
 
 # dovecot.conf: no include of the system config; every listener on an explicit lab address.
 lab_dovecot_conf() {
-	local d="$LAB_DIR/dovecot" all="$LAB_DV_TLS $LAB_DV_CLEAR $LAB_DV_LOGINDISABLED $LAB_DV_MITM" a
+	local d="$LAB_DIR/dovecot" all="$LAB_DV_TLS $LAB_DV_CLEAR $LAB_DV_LOGINDISABLED $LAB_DV_MITM"
 	cat >"$d/dovecot.conf" <<-EOF
 	base_dir = $d/base
 	state_dir = $d/state
 	instance_name = mailtap-lab-$LAB_ID
 	log_path = $d/dovecot.log
 	protocols = imap pop3
-	listen = $(echo $all)
+	listen = $(echo $all $LAB_DV_PLAIN_TLSPORT)
 	ssl = yes
 	ssl_cert = <$d/self.crt
 	ssl_key = <$d/self.key
 	# the cleartext-login cases: LOGIN, AUTHENTICATE PLAIN, USER/PASS accepted before TLS
 	disable_plaintext_auth = no
-	auth_mechanisms = plain login
+	# apop: POP3 APOP (RFC 1939 §7), with the timestamp it needs in the POP3 greeting
+	auth_mechanisms = plain login apop
 	mail_location = maildir:~/Maildir
 	first_valid_uid = 1000
 	mail_privileged_group =
@@ -92,6 +94,17 @@ lab_dovecot_conf() {
 	  inet_listener imaps {
 	    address = $LAB_DV_TLS
 	    port = 993
+	    ssl = yes
+	  }
+	  # not a mail port mailtap knows: found by the greeting
+	  inet_listener imap_other {
+	    address = $LAB_DV_TLS
+	    port = 1143
+	  }
+	  # misconfigured: plaintext IMAP on the implicit-TLS port
+	  inet_listener imap_plain993 {
+	    address = $LAB_DV_PLAIN_TLSPORT
+	    port = 993
 	  }
 	}
 	service pop3-login {
@@ -101,6 +114,15 @@ lab_dovecot_conf() {
 	  }
 	  inet_listener pop3s {
 	    address = $LAB_DV_TLS
+	    port = 995
+	    ssl = yes
+	  }
+	  inet_listener pop3_other {
+	    address = $LAB_DV_TLS
+	    port = 1110
+	  }
+	  inet_listener pop3_plain995 {
+	    address = $LAB_DV_PLAIN_TLSPORT
 	    port = 995
 	  }
 	}
@@ -135,7 +157,8 @@ lab_dovecot_up() {
 		>"$d/preauth.out" 2>&1 &
 	LAB_PREAUTH_PID=$!
 	for a in $LAB_DV_TLS:143 $LAB_DV_TLS:993 $LAB_DV_TLS:110 $LAB_DV_TLS:995 $LAB_DV_CLEAR:143 \
-		$LAB_DV_CLEAR:110 $LAB_DV_LOGINDISABLED:143 $LAB_DV_PREAUTH:143 ${LAB_DV_MITM##* }:110; do
+		$LAB_DV_CLEAR:110 $LAB_DV_LOGINDISABLED:143 $LAB_DV_PREAUTH:143 ${LAB_DV_MITM##* }:110 \
+		$LAB_DV_TLS:1143 $LAB_DV_TLS:1110 $LAB_DV_PLAIN_TLSPORT:993 $LAB_DV_PLAIN_TLSPORT:995; do
 		for i in $(seq 1 100); do
 			lab_srv ss -ltn "( sport = :${a#*:} )" | grep -q "${a%:*}:${a#*:} " && break
 			sleep 0.1

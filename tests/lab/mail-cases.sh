@@ -17,6 +17,9 @@ imap_implicit_tls        192.0.2.68 40309 192.0.2.101 993
 imap_logindisabled       192.0.2.69 40310 192.0.2.103 143
 imap_logindisabled_clear 192.0.2.69 40311 192.0.2.103 143
 imap_preauth             192.0.2.70 40312 192.0.2.104 143
+imap_login_literal       192.0.2.80 40313 192.0.2.101 143
+imap_other_port          192.0.2.82 40314 192.0.2.101 1143
+imap_plain_on_993        192.0.2.83 40315 192.0.2.105 993
 pop3_no_stls             192.0.2.71 40401 192.0.2.102 110
 pop3_user_pass_clear     192.0.2.72 40402 192.0.2.101 110
 pop3_auth_clear          192.0.2.73 40403 192.0.2.101 110
@@ -26,13 +29,14 @@ pop3_stls_python         192.0.2.76 40406 192.0.2.101 110
 pop3_stls_openssl        192.0.2.77 40407 192.0.2.101 110
 pop3_implicit_tls        192.0.2.78 40408 192.0.2.101 995
 pop3_user_disabled       192.0.2.79 40409 192.0.2.103 110
+pop3_apop_clear          192.0.2.81 40410 192.0.2.101 110
+pop3_other_port          192.0.2.84 40411 192.0.2.101 1110
+pop3_plain_on_995        192.0.2.85 40412 192.0.2.105 995
 "
 LAB_MAIL_CLIENT_ADDRS="192.0.2.61 192.0.2.62 192.0.2.63 192.0.2.64 192.0.2.65 192.0.2.66 192.0.2.67
  192.0.2.68 192.0.2.69 192.0.2.70 192.0.2.71 192.0.2.72 192.0.2.73 192.0.2.74 192.0.2.75 192.0.2.76
- 192.0.2.77 192.0.2.78 192.0.2.79"
+ 192.0.2.77 192.0.2.78 192.0.2.79 192.0.2.80 192.0.2.81 192.0.2.82 192.0.2.83 192.0.2.84 192.0.2.85"
 
-# Cases that carry credentials in clear (check-secrets.sh searches mailtap's outputs of these).
-LAB_MAIL_AUTH_CASES="imap_authenticate_clear imap_login_clear imap_logindisabled_clear pop3_user_pass_clear pop3_auth_clear imap_no_starttls pop3_no_stls"
 
 lab_mail_row() {
 	local r
@@ -108,6 +112,12 @@ case_imap_logindisabled() { local rc=0; lab_mail_py imap_logindisabled imap-logi
 case_imap_logindisabled_clear() { local rc=0; lab_mail_py imap_logindisabled_clear imap-login --expect-refusal || rc=$?; lab_mail_expect_rc imap_logindisabled_clear 0 $rc; lab_mail_log_has imap_logindisabled_clear '^login refused'; }
 # PREAUTH greeting from Dovecot's imap (imap-preauth.py), then SELECT and FETCH in clear.
 case_imap_preauth() { local rc=0; lab_mail_py imap_preauth imap-preauth --fetch || rc=$?; lab_mail_expect_rc imap_preauth 0 $rc; lab_mail_log_has imap_preauth 'PREAUTH'; }
+# imaplib: LOGIN with the password as a literal ("{15}", the server's "+", then the bytes).
+case_imap_login_literal() { local rc=0; lab_mail_py imap_login_literal imap-login --literal --fetch || rc=$?; lab_mail_expect_rc imap_login_literal 0 $rc; lab_mail_log_has imap_login_literal '^login: OK'; }
+# IMAP on 1143 (no configured port: mailtap must find it by the greeting); curl --ssl-reqd.
+case_imap_other_port() { local rc=0; lab_mail_curl imap_other_port imap 'INBOX;UID=1' --ssl-reqd -k || rc=$?; lab_mail_expect_rc imap_other_port 0 $rc; lab_mail_log_has imap_other_port 'SSL connection using TLSv1.3'; }
+# Plaintext IMAP on 993 (a Dovecot listener without ssl there): imaplib logs in and fetches in clear.
+case_imap_plain_on_993() { local rc=0; lab_mail_py imap_plain_on_993 imap-login --fetch || rc=$?; lab_mail_expect_rc imap_plain_on_993 0 $rc; lab_mail_log_has imap_plain_on_993 '^login: OK'; }
 
 # --- POP3 ------------------------------------------------------------------------------------------
 # No STLS (ssl=no): curl CAPA, AUTH PLAIN, RETR 1 in clear.
@@ -128,3 +138,9 @@ case_pop3_stls_openssl() { local rc=0; lab_mail_sclient pop3_stls_openssl pop3 '
 case_pop3_implicit_tls() { local rc=0; lab_mail_curl pop3_implicit_tls pop3s '' -k || rc=$?; lab_mail_expect_rc pop3_implicit_tls 0 $rc; lab_mail_log_has pop3_implicit_tls 'SSL connection using TLSv1.3'; }
 # disable_plaintext_auth=yes: poplib's USER in clear is refused.
 case_pop3_user_disabled() { local rc=0; lab_mail_py pop3_user_disabled pop3-login --expect-refusal || rc=$?; lab_mail_expect_rc pop3_user_disabled 0 $rc; lab_mail_log_has pop3_user_disabled '^login refused'; }
+# poplib APOP (the password's MD5 digest with the greeting's timestamp), then RETR in clear.
+case_pop3_apop_clear() { local rc=0; lab_mail_py pop3_apop_clear pop3-login --apop --fetch || rc=$?; lab_mail_expect_rc pop3_apop_clear 0 $rc; lab_mail_log_has pop3_apop_clear '^retr: '; }
+# POP3 on 1110 (found by the greeting); curl without --ssl: AUTH PLAIN and RETR in clear.
+case_pop3_other_port() { local rc=0; lab_mail_curl pop3_other_port pop3 '1' || rc=$?; lab_mail_expect_rc pop3_other_port 0 $rc; lab_mail_log_has pop3_other_port 'AUTH PLAIN'; }
+# Plaintext POP3 on 995: poplib USER/PASS and RETR in clear.
+case_pop3_plain_on_995() { local rc=0; lab_mail_py pop3_plain_on_995 pop3-login --fetch || rc=$?; lab_mail_expect_rc pop3_plain_on_995 0 $rc; lab_mail_log_has pop3_plain_on_995 '^retr: '; }

@@ -4,9 +4,10 @@
 Usage: mail-clients.py KIND SERVER PORT SRC_IP SRC_PORT [--tls] [--fetch] [--expect-refusal]
   imap-probe    greeting, CAPABILITY, LOGOUT (nothing else: history for the stripping judgement)
   imap-login    CAPABILITY, [STARTTLS], LOGIN (the IMAP LOGIN command), SELECT INBOX, [FETCH 1], LOGOUT
+                (--literal: the password as a synchronising literal {n}, RFC 9051 §4.3)
   imap-preauth  expects a PREAUTH greeting; SELECT INBOX, [FETCH 1], LOGOUT
   pop3-probe    greeting, CAPA, QUIT
-  pop3-login    CAPA, [STLS], USER, PASS, STAT, [RETR 1], QUIT
+  pop3-login    CAPA, [STLS], USER, PASS, STAT, [RETR 1], QUIT   (--apop: APOP instead of USER/PASS)
 The user and password come from the environment (LAB_USER, LAB_PASS). --expect-refusal: the login
 must be refused by the server (exit 0 when it was). Certificates are not checked: this is a lab.
 Prints what happened, never the password; exit 0 when the dialogue went as asked.
@@ -61,7 +62,13 @@ def imap(kind, host, port, src, opts):
             typ, r = m.starttls(ssl_context=ctx())
             print(f"starttls: {typ} {m.sock.version()}", flush=True)
         try:
-            typ, r = m.login(os.environ["LAB_USER"], os.environ["LAB_PASS"])
+            if "--literal" in opts:
+                # imaplib sends IMAP4.literal after the command line as "{n}" + its bytes.
+                m.literal = os.environ["LAB_PASS"].encode()
+                typ, r = m._simple_command("LOGIN", os.environ["LAB_USER"])
+                m.state = "AUTH"
+            else:
+                typ, r = m.login(os.environ["LAB_USER"], os.environ["LAB_PASS"])
         except imaplib.IMAP4.error as e:
             print(f"login refused: {e}", flush=True)
             m.logout()
@@ -90,8 +97,11 @@ def pop3(kind, host, port, src, opts):
         r = p.stls(context=ctx())
         print(f"stls: {r.decode(errors='replace')} {p.sock.version()}", flush=True)
     try:
-        p.user(os.environ["LAB_USER"])
-        p.pass_(os.environ["LAB_PASS"])
+        if "--apop" in opts:
+            p.apop(os.environ["LAB_USER"], os.environ["LAB_PASS"])
+        else:
+            p.user(os.environ["LAB_USER"])
+            p.pass_(os.environ["LAB_PASS"])
     except poplib.error_proto as e:
         print(f"login refused: {e}", flush=True)
         p.quit()

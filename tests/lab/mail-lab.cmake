@@ -38,7 +38,8 @@ if(MAILTAP_LAB_TESTS)
                    ${MT_MAIL_OUT}/imap_no_starttls.pcap ${MT_MAIL_OUT}/imap_authenticate_clear.pcap
                    ${MT_MAIL_OUT}/imap_login_clear.pcap ${MT_MAIL_OUT}/imap_logindisabled_clear.pcap
                    ${MT_MAIL_OUT}/imap_preauth.pcap ${MT_MAIL_OUT}/pop3_no_stls.pcap
-                   ${MT_MAIL_OUT}/pop3_user_pass_clear.pcap ${MT_MAIL_OUT}/pop3_auth_clear.pcap)
+                   ${MT_MAIL_OUT}/pop3_user_pass_clear.pcap ${MT_MAIL_OUT}/pop3_auth_clear.pcap
+                   ${MT_MAIL_OUT}/imap_login_literal.pcap ${MT_MAIL_OUT}/pop3_apop_clear.pcap)
   set_tests_properties(lab_mail_all_in_one lab_mail_secrets PROPERTIES FIXTURES_REQUIRED lab_mail
                        TIMEOUT 60 ENVIRONMENT "${MT_MAIL_ENV}")
 
