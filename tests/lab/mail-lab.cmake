@@ -64,6 +64,21 @@ if(MAILTAP_LAB_TESTS)
     set_tests_properties(lab_${case} lab_${case}_server PROPERTIES FIXTURES_REQUIRED lab_mail_mitm
                          TIMEOUT 60 ENVIRONMENT "${MT_MAIL_ENV}")
   endforeach()
+  # The stripped sessions from both sides in one run and one database (exactly the union), and the
+  # client side in two runs on one database (the offers of the first run are remembered).
+  foreach(case imap_mitm_strip pop3_mitm_strip)
+    add_test(NAME lab_${case}_both_sides
+             COMMAND ${MT_MAIL_SRC}/check-case.sh $<TARGET_FILE:mailtap>
+                     ${MT_MAIL_MITM_OUT}/${case}.pcap,${MT_MAIL_MITM_OUT}/${case}_server.pcap
+                     ${MT_MAIL_MITM_OUT}/check/${case}_both ${MT_MAIL_MITM_EXP}/client/${case}.txt
+                     ${MT_MAIL_MITM_EXP}/server/${case}.txt)
+    add_test(NAME lab_${case}_two_runs
+             COMMAND ${MT_MAIL_SRC}/check-case.sh $<TARGET_FILE:mailtap>
+                     ${MT_MAIL_MITM_OUT}/${case}_part1.pcap+${MT_MAIL_MITM_OUT}/${case}_part2.pcap
+                     ${MT_MAIL_MITM_OUT}/check/${case}_two_runs ${MT_MAIL_MITM_EXP}/client/${case}.txt)
+    set_tests_properties(lab_${case}_both_sides lab_${case}_two_runs PROPERTIES
+                         FIXTURES_REQUIRED lab_mail_mitm TIMEOUT 60 ENVIRONMENT "${MT_MAIL_ENV}")
+  endforeach()
   # Every middlebox case in one capture per side: cross-session evidence must not cross cases.
   add_test(NAME lab_mail_mitm_all_client
            COMMAND ${MT_MAIL_SRC}/check-case.sh $<TARGET_FILE:mailtap> ${MT_MAIL_MITM_OUT}/all_client.pcap

@@ -173,6 +173,17 @@ lab_mail_mitm_split() {
 			"host $LAB_MITM_SRC and host $3 and tcp port $4" 2>/dev/null
 		n=$(tcpdump -r "$out/$c.pcap" -n 2>/dev/null | wc -l)
 		[ "$n" -gt 0 ] || lab_die "mitm case $c: client side capture is empty"
+		case $c in
+		imap_mitm_strip) lab_mail_mitm_split_history "$out" "$c" 40511-40513 40514 ;;
+		pop3_mitm_strip) lab_mail_mitm_split_history "$out" "$c" 40611-40613 40614 ;;
+		esac
 		lab_log "mitm case $c: $n packets client side, $(tcpdump -r "$out/${c}_server.pcap" -n 2>/dev/null | wc -l) server side"
 	done
+}
+
+# A stripping case's client side in two parts, for two mailtap runs into one database: the sessions
+# that saw the offer, then the stripped one (the offers must be remembered between runs).
+lab_mail_mitm_split_history() {	# out case first-ports last-port
+	tcpdump -r "$1/$2.pcap" -w "$1/$2_part1.pcap" "tcp portrange $3" 2>/dev/null
+	tcpdump -r "$1/$2.pcap" -w "$1/$2_part2.pcap" "tcp port $4" 2>/dev/null
 }
