@@ -78,12 +78,14 @@ case_imap_mitm_strip() {
 }
 
 # Masked (XXXXXXXX): curl --ssl-reqd gives up (64: STARTTLS not available); curl --ssl goes on in
-# clear: AUTHENTICATE PLAIN, SELECT and FETCH.
+# clear: AUTHENTICATE PLAIN, SELECT and FETCH; imaplib (which never looks for STARTTLS) LOGINs.
 case_imap_mitm_mask() {
 	lab_mail_mitm_curl imap_mitm_mask 40521 mask 64 'INBOX' --ssl-reqd
 	lab_mail_mitm_did 40521 'mask STARTTLS'
 	lab_mail_mitm_curl imap_mitm_mask 40522 mask 0 'INBOX;UID=1' --ssl
 	lab_mail_mitm_did 40522 'mask STARTTLS'
+	lab_mail_mitm_py imap_mitm_mask 40523 mask imap-login --fetch
+	lab_mail_mitm_did 40523 'mask STARTTLS'
 }
 
 # The box answers STARTTLS with NO: curl --ssl-reqd gives up (64); with BAD: curl --ssl goes on in
