@@ -159,10 +159,10 @@ lab_dovecot_up() {
 	for a in $LAB_DV_TLS:143 $LAB_DV_TLS:993 $LAB_DV_TLS:110 $LAB_DV_TLS:995 $LAB_DV_CLEAR:143 \
 		$LAB_DV_CLEAR:110 $LAB_DV_LOGINDISABLED:143 $LAB_DV_PREAUTH:143 ${LAB_DV_MITM##* }:110 \
 		$LAB_DV_TLS:1143 $LAB_DV_TLS:1110 $LAB_DV_PLAIN_TLSPORT:993 $LAB_DV_PLAIN_TLSPORT:995; do
-		for i in $(seq 1 100); do
+		for i in $(seq 1 300); do	# up to 30 s on a loaded machine
 			lab_srv ss -ltn "( sport = :${a#*:} )" | grep -q "${a%:*}:${a#*:} " && break
 			sleep 0.1
 		done
-		[ "$i" -lt 100 ] || { cat "$d/dovecot.log" "$d/preauth.out" >&2 2>/dev/null; lab_die "nothing listens on $a"; }
+		[ "$i" -lt 300 ] || { cat "$d/dovecot.log" "$d/preauth.out" >&2 2>/dev/null; lab_die "nothing listens on $a"; }
 	done
 }
