@@ -2,7 +2,8 @@
 # install-deps.sh — install what mailtap needs on Debian 12 (only the packages that are missing).
 #   scripts/install-deps.sh          build and run: compiler, CMake, libpcap, nDPI, SQLite, OpenSSL,
 #                                    zlib and libzstd (compressed capture files)
-#   scripts/install-deps.sh --test   also what the tests need: Postfix, swaks, tcpdump, clang (fuzzing)
+#   scripts/install-deps.sh --test   also what the tests need: Postfix, swaks, Dovecot, curl, tcpdump,
+#                                    clang (fuzzing)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev libssl-dev sqlite3
@@ -10,7 +11,7 @@ pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev li
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(postfix swaks libnet-ssleay-perl tcpdump openssl sasl2-bin libsasl2-modules iproute2
 	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc chromium
-	       gzip zstd)
+	       gzip zstd dovecot-imapd dovecot-pop3d curl)
 fi
 
 missing=()

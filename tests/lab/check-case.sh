@@ -4,13 +4,14 @@
 # capture holding several cases, like tests/data/sample.pcap, is checked against their union).
 # CAPTURE may be a comma-separated list: one mailtap run with one -r per file, one database; and
 # '+' separates successive mailtap runs into the same database (what is kept between runs).
-# The comparison uses tests/tools/dump.sql, sorted bytewise; a difference prints a unified diff.
+# The comparison uses tests/tools/dump.sql (or the file in CHECK_CASE_DUMP), sorted bytewise; a
+# difference prints a unified diff.
 set -euo pipefail
 
 [ $# -ge 4 ] || { echo "usage: $0 MAILTAP CAPTURE WORKDIR EXPECTED..." >&2; exit 2; }
 mailtap=$1 cap=$2 work=$3; shift 3
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-dump="$here/../tools/dump.sql"
+dump=${CHECK_CASE_DUMP:-$here/../tools/dump.sql}
 
 [ -x "$mailtap" ] || { echo "check-case: mailtap binary '$mailtap' not found or not executable: build the mailtap target" >&2; exit 1; }
 IFS=+ read -ra runs <<<"$cap"

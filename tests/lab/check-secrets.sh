@@ -1,14 +1,20 @@
 #!/bin/bash
 # check-secrets.sh — SPEC §4: no AUTH secret is ever stored or printed. Runs mailtap over the lab's
 # AUTH captures and searches everything it wrote (database, -wal, -shm, JSON lines, stdout, stderr,
-# every report format) for the lab password and its base64 forms.
-# Usage: check-secrets.sh MAILTAP WORKDIR CAPTURE...
+# every report format) for the lab password, its base64 forms and the text of the lab's message.
+# Usage: check-secrets.sh [--mail] MAILTAP WORKDIR CAPTURE...
+# --mail: the IMAP/POP3 lab's captures (run-mail-lab.sh), where the password also crosses the wire
+# as itself (IMAP LOGIN, POP3 PASS) and the message text in FETCH/RETR replies: both must be in
+# the captures, and mailtap must have recorded IMAP and POP3 logins.
 set -euo pipefail
 
-[ $# -ge 3 ] || { echo "usage: $0 MAILTAP WORKDIR CAPTURE..." >&2; exit 2; }
+mail=0
+[ "${1:-}" != --mail ] || { mail=1; shift; }
+[ $# -ge 3 ] || { echo "usage: $0 [--mail] MAILTAP WORKDIR CAPTURE..." >&2; exit 2; }
 mailtap=$1 work=$2; shift 2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"	# LAB_USER, LAB_PASS
+. "$here/dovecot.sh"	# LAB_MSG_BODY
 
 [ -x "$mailtap" ] || { echo "check-secrets: mailtap binary '$mailtap' not found: build the mailtap target" >&2; exit 1; }
 for c in "$@"; do
@@ -20,10 +26,14 @@ plain=$(b64 "\\0$LAB_USER\\0$LAB_PASS")
 user64=$(b64 "$LAB_USER")
 pass64=$(b64 "$LAB_PASS")
 # The secret forms, with and without base64 padding.
-secrets=("$LAB_PASS" "$plain" "${plain%%=*}" "$pass64" "${pass64%%=*}" "$user64" "${user64%%=*}")
+secrets=("$LAB_PASS" "$plain" "${plain%%=*}" "$pass64" "${pass64%%=*}" "$user64" "${user64%%=*}"
+	 "$LAB_MSG_BODY")
 
-# The test must be able to fail: the base64 forms must really be on the wire in these captures.
-for s in "$plain" "$pass64" "$user64"; do
+# The test must be able to fail: the base64 forms (and, --mail, the password itself and the
+# message text) must really be on the wire in these captures.
+wire=("$plain" "$pass64" "$user64")
+[ "$mail" = 0 ] || wire+=("$LAB_PASS" "$LAB_MSG_BODY")
+for s in "${wire[@]}"; do
 	grep -aqF -- "$s" "$@" || { echo "check-secrets: '$s' not found in the captures: the AUTH cases did not run as expected" >&2; exit 1; }
 done
 
@@ -45,6 +55,8 @@ done
 
 [ "$(sqlite3 "$work/q.db" "SELECT count(*) FROM sessions WHERE auth_mechanism IS NOT NULL")" -ge 1 ] \
 	|| { echo "check-secrets: mailtap recorded no AUTH session: nothing was checked" >&2; exit 1; }
+[ "$mail" = 0 ] || [ "$(sqlite3 "$work/q.db" "SELECT count(DISTINCT protocol) FROM sessions WHERE protocol IN ('imap', 'pop3') AND auth_mechanism IS NOT NULL")" = 2 ] \
+	|| { echo "check-secrets: mailtap recorded no IMAP or no POP3 login: nothing was checked" >&2; exit 1; }
 
 found=0
 for s in "${secrets[@]}"; do

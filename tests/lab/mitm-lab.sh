@@ -20,6 +20,8 @@ LAB_MITM_CLIENTS="198.51.100.11 198.51.100.12 198.51.100.13 198.51.100.14 198.51
 LAB_MITM_SRC=203.0.113.1	# the proxy's upstream address (what the server side sees as client)
 LAB_MITM_PORT_OFFSET=10000
 LAB_MITM_PIDS=""		# tcpdumps and the proxy, stopped by lab_mitm_cleanup
+LAB_MITM_DPORTS="25, 587"	# redirected to the proxy (run-mail-lab.sh: 143, 110)
+LAB_MITM_PROXY=""		# the proxy program, default mitm.py next to this file
 
 lab_mcl() { ip netns exec "$LAB_NS_MCL" "$@"; }
 lab_rtr() { ip netns exec "$LAB_NS_RTR" "$@"; }
@@ -28,15 +30,17 @@ lab_rtr() { ip netns exec "$LAB_NS_RTR" "$@"; }
 lab_mitm_cleanup() {
 	local p ns
 	# tcpdump flushes on SIGINT; the proxy (a background job, so SIGINT is ignored) ends on SIGTERM.
-	for p in $LAB_MITM_PIDS; do kill -INT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
+	# Runs under set -e from lab_mitm_down: nothing here may fail the lab.
+	for p in $LAB_MITM_PIDS; do kill -INT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null || true; done
 	for p in $LAB_MITM_PIDS; do wait "$p" 2>/dev/null || true; done
 	LAB_MITM_PIDS=""
 	for ns in "$LAB_NS_MCL" "$LAB_NS_RTR"; do
 		ip netns list 2>/dev/null | grep -q "^$ns\b" || continue
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+		ip netns del "$ns" 2>/dev/null || true
 	done
-	ip netns exec "$LAB_NS_SRV" ip link del "$LAB_VETH_MSV" 2>/dev/null
+	# Deleting the router namespace usually took the veth pair with it already (racy: do not fail).
+	ip netns exec "$LAB_NS_SRV" ip link del "$LAB_VETH_MSV" 2>/dev/null || true
 	return 0
 }
 
@@ -79,7 +83,7 @@ lab_mitm_net_up() {
 	table ip mitm {
 		chain pre {
 			type nat hook prerouting priority dstnat; policy accept;
-			iifname "$LAB_VETH_RTA" tcp dport { 25, 587 } redirect to :10025
+			iifname "$LAB_VETH_RTA" tcp dport { $LAB_MITM_DPORTS } redirect to :10025
 		}
 	}
 	EOF
@@ -92,7 +96,7 @@ lab_mitm_proxy_up() {
 	: >"$LAB_DIR/mitm.modes"
 	: >"$LAB_DIR/mitm.log"
 	# ip netns exec execs the program, so $! is the process itself.
-	ip netns exec "$LAB_NS_RTR" python3 "$here/mitm.py" --src "$LAB_MITM_SRC" --port-offset "$LAB_MITM_PORT_OFFSET" \
+	ip netns exec "$LAB_NS_RTR" python3 "${LAB_MITM_PROXY:-$here/mitm.py}" --src "$LAB_MITM_SRC" --port-offset "$LAB_MITM_PORT_OFFSET" \
 		--modes "$LAB_DIR/mitm.modes" --log "$LAB_DIR/mitm.log" >"$LAB_DIR/mitm.out" 2>&1 &
 	LAB_MITM_PIDS="$LAB_MITM_PIDS $!"
 	for i in $(seq 1 100); do
