@@ -303,13 +303,23 @@ static void caps_parse(struct optls_arg t, struct caps *c)
 	}
 }
 
+/* A LOGIN or AUTHENTICATE awaits its tagged response: a capability list now (servers such as
+ * Dovecot send one untagged before the tagged OK) describes the session after login. */
+static bool login_pending(const struct imap *m)
+{
+	for (unsigned i = 0; i < m->npending; i++)
+		if (m->pending[i].verb == V_LOGIN || m->pending[i].verb == V_AUTHENTICATE)
+			return true;
+	return false;
+}
+
 /* A complete capability list before authentication: is STARTTLS offered, is login allowed? */
 static void caps_done(struct imap *m, const struct caps *c, uint64_t ts)
 {
 	struct session *s = m->sess;
 	char list[48] = "";
 
-	if (m->authenticated || m->gap[DIR_S2C])
+	if (m->authenticated || m->gap[DIR_S2C] || login_pending(m))
 		return;		/* after login STARTTLS is rightly gone; after a gap, unknown */
 	if (c->starttls)
 		s->starttls_offered = 1;
@@ -326,12 +336,11 @@ static void caps_done(struct imap *m, const struct caps *c, uint64_t ts)
 				    "IMAP server offers %s before TLS", list + 2);
 	if (s->starttls_offered == 1)
 		return;
+	/* A masked capability is tampering, and the client saw no STARTTLS all the same. */
 	if (c->mask[0])
 		session_add_finding(s, FK_STARTTLS_STRIPPED, ts, "IMAP capability masked as %s",
 				    c->mask);
-	else
-		session_add_finding(s, FK_STARTTLS_NOT_OFFERED, ts,
-				    "IMAP capabilities list no STARTTLS");
+	session_add_finding(s, FK_STARTTLS_NOT_OFFERED, ts, "IMAP capabilities list no STARTTLS");
 }
 
 /* RFC 9051 §7.1: resp-text = ["[" resp-text-code "]" SP] text; a CAPABILITY code is a list. */

@@ -290,11 +290,11 @@ static void capa_done(struct pop3 *m, uint64_t ts)
 				    "POP3 server offers %s before TLS", list + 2);
 	if (s->starttls_offered == 1)
 		return;
+	/* A masked capability is tampering, and the client saw no STLS all the same. */
 	if (m->capa_mask[0])
 		session_add_finding(s, FK_STARTTLS_STRIPPED, ts, "POP3 capability masked as %s",
 				    m->capa_mask);
-	else
-		session_add_finding(s, FK_STARTTLS_NOT_OFFERED, ts, "POP3 CAPA lists no STLS");
+	session_add_finding(s, FK_STARTTLS_NOT_OFFERED, ts, "POP3 CAPA lists no STLS");
 }
 
 /* RFC 1939 §3: multi-line replies end with a line of a single "."; other lines starting with

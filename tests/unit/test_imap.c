@@ -100,6 +100,7 @@ static const struct dialogue masked = {
 	  "in_clear=0 plaintext_after_starttls=0\n"
 	  "transport=plain\n"
 	  "finding starttls_stripped critical @3: IMAP capability masked as XXXXXXXX\n"
+	  "finding starttls_not_offered medium @3: IMAP capabilities list no STARTTLS\n"
 	  "finding starttls_refused high @5: IMAP STARTTLS answered 'A2 BAD what?'\n"
 };
 
@@ -271,9 +272,27 @@ static const struct dialogue litrefused = {
 	  "finding cleartext_auth critical @4: IMAP LOGIN in clear, rejected\n"
 };
 
+/* 15. A greeting without a capability code; the only list comes untagged between LOGIN and its
+ * tagged OK (as Dovecot sends it) and describes the session after login: no STARTTLS verdict. */
+static const struct step postlogin_steps[] = {
+	S("* OK Dovecot ready.\r\n"), C("a1 LOGIN alice hunter2\r\n"),
+	S("* CAPABILITY IMAP4rev1 SASL-IR ID ENABLE IDLE\r\na1 OK Logged in\r\n"),
+	C("a2 LOGOUT\r\n"), S("* BYE\r\na2 OK bye\r\n"),
+};
+static const struct dialogue postlogin = {
+	"capabilities after LOGIN", postlogin_steps, NSTEPS(postlogin_steps), false, false,
+	TLS_NONE, { "alice", "hunter2" },
+	  "banner=Dovecot ready.\n"
+	  "auth=LOGIN\n"
+	  "starttls offered=-1 requested=0 reply=0\n"
+	  "in_clear=0 plaintext_after_starttls=0\n"
+	  "transport=plain\n"
+	  "finding cleartext_auth critical @2: IMAP LOGIN in clear, accepted\n"
+};
+
 static const struct dialogue *const dialogues[] = {
 	&plain, &handoff, &refused, &bad, &masked, &preauth, &inject, &authn, &literal, &notls,
-	&port993, &nottext, &order, &litrefused,
+	&port993, &nottext, &order, &litrefused, &postlogin,
 };
 
 int main(int argc, char **argv)

@@ -152,6 +152,7 @@ static const struct dialogue masked = {
 	  "transport=plain\n"
 	  "finding auth_offered_in_clear low @3: POP3 server offers USER before TLS\n"
 	  "finding starttls_stripped critical @3: POP3 capability masked as XXXX\n"
+	  "finding starttls_not_offered medium @3: POP3 CAPA lists no STLS\n"
 	  "finding starttls_refused high @5: POP3 STLS answered '-ERR unknown'\n"
 };
 
