@@ -2,18 +2,28 @@
 # check-secrets.sh — SPEC §4: no AUTH secret is ever stored or printed. Runs mailtap over the lab's
 # AUTH captures and searches everything it wrote (database, -wal, -shm, JSON lines, stdout, stderr,
 # every report format) for the lab password, its base64 forms and the text of the lab's message.
-# Usage: check-secrets.sh [--mail] MAILTAP WORKDIR CAPTURE...
+# Usage: check-secrets.sh [--mail] [--proxy] MAILTAP WORKDIR CAPTURE...
 # --mail: the IMAP/POP3 lab's captures (run-mail-lab.sh), where the password also crosses the wire
 # as itself (IMAP LOGIN, POP3 PASS) and the message text in FETCH/RETR replies: both must be in
 # the captures, and mailtap must have recorded IMAP and POP3 logins.
+# --proxy: the proxy lab's captures (proxy-lab.sh); also the proxy credentials: the tinyproxy
+# BasicAuth password and its Proxy-Authorization token, the SOCKS5 username and password (RFC 1929,
+# raw on the wire), all of which must be in the captures.
 set -euo pipefail
 
-mail=0
-[ "${1:-}" != --mail ] || { mail=1; shift; }
-[ $# -ge 3 ] || { echo "usage: $0 [--mail] MAILTAP WORKDIR CAPTURE..." >&2; exit 2; }
+mail=0 proxy=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mail) mail=1 ;;
+	--proxy) proxy=1 ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -ge 3 ] || { echo "usage: $0 [--mail] [--proxy] MAILTAP WORKDIR CAPTURE..." >&2; exit 2; }
 mailtap=$1 work=$2; shift 2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/lib.sh"	# LAB_USER, LAB_PASS
+. "$here/lib.sh"	# LAB_USER, LAB_PASS, LAB_PROXY_*
 . "$here/dovecot.sh"	# LAB_MSG_BODY
 
 [ -x "$mailtap" ] || { echo "check-secrets: mailtap binary '$mailtap' not found: build the mailtap target" >&2; exit 1; }
@@ -30,11 +40,16 @@ secrets=("$LAB_PASS" "$plain" "${plain%%=*}" "$pass64" "${pass64%%=*}" "$user64"
 	 "$LAB_MSG_BODY")
 
 # The test must be able to fail: the base64 forms (and, --mail, the password itself and the
-# message text) must really be on the wire in these captures.
+# message text; --proxy, the proxy credentials) must really be on the wire in these captures.
 wire=("$plain" "$pass64" "$user64")
 [ "$mail" = 0 ] || wire+=("$LAB_PASS" "$LAB_MSG_BODY")
+if [ "$proxy" = 1 ]; then
+	basic=$(b64 "$LAB_PROXY_BASIC_USER:$LAB_PROXY_BASIC_PASS")
+	secrets+=("$LAB_PROXY_BASIC_PASS" "$basic" "${basic%%=*}" "$LAB_PROXY_SOCKS_USER" "$LAB_PROXY_SOCKS_PASS")
+	wire+=("Proxy-Authorization: Basic $basic" "$LAB_PROXY_SOCKS_USER" "$LAB_PROXY_SOCKS_PASS")
+fi
 for s in "${wire[@]}"; do
-	grep -aqF -- "$s" "$@" || { echo "check-secrets: '$s' not found in the captures: the AUTH cases did not run as expected" >&2; exit 1; }
+	grep -aqF -- "$s" "$@" || { echo "check-secrets: '$s' not found in the captures: the AUTH (or proxy) cases did not run as expected" >&2; exit 1; }
 done
 
 rm -rf "$work"

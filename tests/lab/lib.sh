@@ -23,6 +23,11 @@ LAB_SERVER_ADDRS="192.0.2.25 192.0.2.26 192.0.2.31 192.0.2.32 192.0.2.33 192.0.2
 LAB_USER=labuser
 LAB_PASS=S3cr3t-Lab-Pa55
 LAB_REALM=example.test
+# Proxy credentials of proxy-lab.sh (tinyproxy BasicAuth, Dante's SOCKS5 username method).
+LAB_PROXY_BASIC_USER=proxyuser
+LAB_PROXY_BASIC_PASS=Pr0xy-Basic-Pa55
+LAB_PROXY_SOCKS_USER=sockuser
+LAB_PROXY_SOCKS_PASS=S0cks-Lab-Pa55
 
 lab_log() { printf 'lab: %s\n' "$*" >&2; }
 lab_die() { printf 'lab: FATAL: %s\n' "$*" >&2; exit 1; }
