@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh          build and run: compiler, CMake, libpcap, nDPI, SQLite, OpenSSL,
 #                                    zlib and libzstd (compressed capture files)
 #   scripts/install-deps.sh --test   also what the tests need: Postfix, swaks, Dovecot, curl, tcpdump,
-#                                    clang (fuzzing)
+#                                    clang (fuzzing), tinyproxy and dante-server (tests/lab/proxy-lab.sh;
+#                                    the lab starts its own proxy instances, never the packaged services)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev libssl-dev sqlite3
@@ -11,7 +12,7 @@ pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev li
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(postfix swaks libnet-ssleay-perl tcpdump openssl sasl2-bin libsasl2-modules iproute2
 	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc chromium
-	       gzip zstd dovecot-imapd dovecot-pop3d curl)
+	       gzip zstd dovecot-imapd dovecot-pop3d curl tinyproxy dante-server)
 fi
 
 missing=()
