@@ -3,8 +3,9 @@
 #   scripts/install-deps.sh          build and run: compiler, CMake, libpcap, nDPI, SQLite, OpenSSL,
 #                                    zlib and libzstd (compressed capture files)
 #   scripts/install-deps.sh --test   also what the tests need: Postfix, swaks, Dovecot, curl, tcpdump,
-#                                    clang (fuzzing), tinyproxy and dante-server (tests/lab/proxy-lab.sh;
-#                                    the lab starts its own proxy instances, never the packaged services)
+#                                    clang (fuzzing), tinyproxy, dante-server and proxychains4
+#                                    (tests/lab/proxy-lab.sh; the lab starts its own proxy instances,
+#                                    never the packaged services)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev libssl-dev sqlite3
@@ -12,7 +13,7 @@ pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev li
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(postfix swaks libnet-ssleay-perl tcpdump openssl sasl2-bin libsasl2-modules iproute2
 	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc chromium
-	       gzip zstd dovecot-imapd dovecot-pop3d curl tinyproxy dante-server)
+	       gzip zstd dovecot-imapd dovecot-pop3d curl tinyproxy dante-server proxychains4)
 fi
 
 missing=()

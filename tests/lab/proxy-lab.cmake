@@ -1,5 +1,6 @@
 # proxy-lab.cmake — mail through real proxies (tinyproxy for HTTP CONNECT, Dante for SOCKS4/5) between
-# curl and Postfix in network namespaces (tests/lab/proxy-lab.sh). Root, like the other lab tests.
+# curl or swaks (under proxychains4) and Postfix in network namespaces (tests/lab/proxy-lab.sh). Root,
+# like the other lab tests.
 if(MAILTAP_LAB_TESTS)
   set(MT_PROXY_SRC ${CMAKE_SOURCE_DIR}/tests/lab)
   set(MT_PROXY_OUT ${CMAKE_BINARY_DIR}/lab-proxy)
@@ -32,7 +33,8 @@ if(MAILTAP_LAB_TESTS)
   add_test(NAME lab_proxy_secrets
            COMMAND ${MT_PROXY_SRC}/check-secrets.sh --proxy $<TARGET_FILE:mailtap>
                    ${MT_PROXY_OUT}/check/secrets ${MT_PROXY_OUT}/http_connect_basicauth.pcap
-                   ${MT_PROXY_OUT}/socks5_userpass_auth.pcap)
+                   ${MT_PROXY_OUT}/socks5_userpass_auth.pcap ${MT_PROXY_OUT}/swaks_http_connect_auth.pcap
+                   ${MT_PROXY_OUT}/swaks_socks5_starttls.pcap)
   set_tests_properties(lab_proxy_all_in_one lab_proxy_same_as_direct lab_proxy_secrets
                        PROPERTIES FIXTURES_REQUIRED lab_proxy TIMEOUT 60)
 endif()

@@ -5,7 +5,7 @@
 # tears everything down, also on failure. LAB_KEEP=1 keeps the temp dir (proxy logs and configs).
 #
 #   mt-pcl-ID 198.51.100.1x ──veth── 198.51.100.1/.2 mt-prx-ID 203.0.113.1 ──veth── 203.0.113.2 mt-srv-ID
-#   (curl)                           (tinyproxy :3128/:8080, danted :1080)          (Postfix 192.0.2.25)
+#   (curl, swaks+proxychains4)       (tinyproxy :3128/:8080, danted :1080)          (Postfix 192.0.2.25)
 #
 # The client namespace has no route to 192.0.2.0/24: mail reaches Postfix only through a proxy. The
 # proxies resolve mail.example.test from a hosts file bind-mounted in their own mount namespace, and
@@ -43,6 +43,9 @@ socks5_starttls        198.51.100.16 40306 198.51.100.1 1080 socks5 192.0.2.25:2
 socks5_userpass_auth   198.51.100.17 40307 198.51.100.2 1080 socks5 mail.example.test:587
 socks4_plain           198.51.100.18 40308 198.51.100.1 1080 socks4 192.0.2.25:25
 socks4a_refused        198.51.100.19 40309 198.51.100.1 1080 socks4a mail.example.test:25
+swaks_http_connect_auth 198.51.100.20 40310 198.51.100.2 8080 http_connect mail.example.test:587
+swaks_socks5_starttls  198.51.100.21 40311 198.51.100.2 1080 socks5 mail.example.test:2525
+swaks_socks5_plain     198.51.100.22 40312 198.51.100.1 1080 socks5 mail.example.test:25
 "
 
 prx_cli() { ip netns exec "$PRX_NS_CLI" "$@"; }
@@ -178,6 +181,7 @@ prx_daemons_up() {
 	command -v tinyproxy >/dev/null 2>&1 || lab_die "missing tool 'tinyproxy' (apt-get install tinyproxy)"
 	command -v danted >/dev/null 2>&1 || lab_die "missing tool 'danted' (apt-get install dante-server)"
 	command -v curl >/dev/null 2>&1 || lab_die "missing tool 'curl' (apt-get install curl)"
+	command -v proxychains4 >/dev/null 2>&1 || lab_die "missing tool 'proxychains4' (apt-get install proxychains4)"
 	mkdir -p "$d/run"
 	chown nobody:nogroup "$d/run"
 	printf '127.0.0.1 localhost\n192.0.2.25 mail.example.test\n' >"$d/hosts"
@@ -281,6 +285,47 @@ case_socks4a_refused() {
 	grep -q 'connect(2) to 0.0.0.1.25' "$LAB_DIR/prx/run/danted-open.log" \
 		|| lab_die "case socks4a_refused: Dante did not refuse for the reason known (see danted-open.log)"
 }
+
+# swaks through proxychains4 (LD_PRELOAD; proxy_dns hands the name to the proxy). proxychains
+# connects a socket of its own and dup2()s it over swaks' one, so swaks' -li/-lp binding is lost:
+# the case's source address comes from a /32 route with that `src`, its port from a one-port
+# ip_local_port_range (both per namespace), set for the case only. $1 case, $2 proxychains proxy
+# type (http, socks5), $3 "user pass" or "", $4 expected swaks exit status, rest: swaks options.
+prx_swaks() {
+	local name=$1 type=$2 cred=$3 want=$4 rc=0; shift 4
+	set -- $(prx_row "$name") "$@"
+	local cip=$2 cport=$3 pip=$4 pport=$5 target=$7; shift 7
+	cat >"$LAB_DIR/logs/$name.proxychains.conf" <<-EOF
+	strict_chain
+	proxy_dns
+	remote_dns_subnet 224
+	tcp_read_time_out 15000
+	tcp_connect_time_out 8000
+	[ProxyList]
+	$type $pip $pport $cred
+	EOF
+	local range; range=$(prx_cli sysctl -n net.ipv4.ip_local_port_range | tr -s '\t ' ' ')
+	prx_cli ip route replace "$pip/32" dev "$PRX_VETH_CLI" src "$cip"
+	prx_cli sysctl -qw net.ipv4.ip_local_port_range="$cport $cport"
+	prx_cli timeout 30 proxychains4 -q -f "$LAB_DIR/logs/$name.proxychains.conf" \
+		swaks --server "${target%:*}" --port "${target##*:}" \
+		--from "scan@example.test" --to "it@example.test" --timeout 10 \
+		--header "Subject: lab $name" --body "lab message for $name" "$@" \
+		>"$LAB_DIR/logs/$name.log" 2>&1 || rc=$?
+	prx_cli sysctl -qw net.ipv4.ip_local_port_range="$range"
+	prx_cli ip route del "$pip/32" dev "$PRX_VETH_CLI"
+	[ "$rc" = "$want" ] || { sed -n '1,80p' "$LAB_DIR/logs/$name.log" >&2;
+		lab_die "case $name: swaks exit status $rc, expected $want (log above)"; }
+}
+
+case_swaks_http_connect_auth() {
+	prx_swaks swaks_http_connect_auth http "$PRX_BASIC_USER $PRX_BASIC_PASS" 0 --helo copier-7.example.test \
+		-a PLAIN -au "$LAB_USER" -ap "$LAB_PASS"
+}
+case_swaks_socks5_starttls() {
+	prx_swaks swaks_socks5_starttls socks5 "$PRX_SOCKS_USER $PRX_SOCKS_PASS" 0 --helo laptop-9.example.test -tls
+}
+case_swaks_socks5_plain() { prx_swaks swaks_socks5_plain socks5 "" 0 --helo scanner-4.example.test; }
 
 [ $# -ge 1 ] || { echo "usage: $0 OUTDIR [CASE...]" >&2; exit 2; }
 out=$1; shift
