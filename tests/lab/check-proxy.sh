@@ -5,7 +5,8 @@
 #     the client–proxy link (all.pcap) are, without their addresses and ports, exactly those it
 #     reports on the proxy–server link (upstream.pcap), where each one is a plain direct session.
 #  2. The tunnels that carry no mail were recognised, not overlooked: the CONNECT to the HTTPS server
-#     counts a proxy tunnel preamble, Dante's refusal of SOCKS4a a tunnel_refused anomaly.
+#     counts a proxy tunnel preamble; each refusal (Dante's of SOCKS4a and of a wrong SOCKS5
+#     password, tinyproxy's 403 and 407) a tunnel_refused anomaly.
 set -euo pipefail
 
 [ $# -eq 3 ] || { echo "usage: $0 MAILTAP OUTDIR WORKDIR" >&2; exit 2; }
@@ -14,7 +15,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dump="$here/../tools/dump.sql"
 
 [ -x "$mailtap" ] || { echo "check-proxy: mailtap binary '$mailtap' not found: build the mailtap target" >&2; exit 1; }
-for c in all upstream http_connect_https socks4a_refused; do
+for c in all upstream http_connect_https socks4a_refused http_connect_denied socks5_bad_password \
+	http_connect_407_retry; do
 	[ -s "$out/$c.pcap" ] || { echo "check-proxy: '$out/$c.pcap' is missing: lab_proxy_setup (tests/lab/proxy-lab.sh) must run first, as root" >&2; exit 1; }
 done
 rm -rf "$work"
@@ -40,12 +42,40 @@ if ! diff -u "$work/upstream.txt" "$work/tunnel.txt"; then
 fi
 echo "check-proxy: $n tunnelled sessions decoded like the direct ones"
 
-summary_has() {	# name capture pattern what
-	run "$1" "$2"
-	grep -qE "$3" "$work/$1.summary" || { echo "check-proxy: $4; summary:" >&2; cat "$work/$1.summary" >&2; exit 1; }
+summary_has() {	# name what pattern...: every pattern must match a line of the -v summary
+	local name=$1 what=$2 p; shift 2
+	run "$name" "$out/$name.pcap"
+	for p in "$@"; do
+		grep -qE "$p" "$work/$name.summary" && continue
+		echo "check-proxy: $name: $what (no line /$p/); summary:" >&2
+		cat "$work/$name.summary" >&2
+		exit 1
+	done
 }
-summary_has https "$out/http_connect_https.pcap" 'proxy tunnel preambles +1$' \
-	"the CONNECT to the HTTPS server was not recognised as a tunnel"
-summary_has refused "$out/socks4a_refused.pcap" 'anomaly tunnel_refused +1$' \
-	"Dante's SOCKS4a refusal was not counted as tunnel_refused"
-echo "check-proxy: the HTTPS tunnel and the refused SOCKS4a request were recognised, no session"
+summary_has http_connect_https "the CONNECT to the HTTPS server was not recognised as a tunnel" \
+	'proxy tunnel preambles +1$' 'mail sessions +0$'
+summary_has socks4a_refused "Dante's SOCKS4a refusal was not counted" \
+	'proxy tunnel preambles +1$' 'anomaly tunnel_refused +1$' 'mail sessions +0$'
+summary_has http_connect_denied "tinyproxy's 403 was not counted" \
+	'proxy tunnel preambles +1$' 'anomaly tunnel_refused +1$' 'mail sessions +0$'
+summary_has socks5_bad_password "Dante's RFC 1929 failure was not counted" \
+	'proxy tunnel preambles +1$' 'anomaly tunnel_refused +1$' 'mail sessions +0$'
+summary_has http_connect_407_retry "the 407 and the retry on a new connection were not both seen" \
+	'proxy tunnel preambles +2$' 'anomaly tunnel_refused +1$' 'mail sessions +1$'
+echo "check-proxy: the HTTPS tunnel and the refused tunnels were recognised"
+
+# The 407 retry (its client port is 40313 or 40314, see proxy-lab.sh): one session, the second
+# connection's, like http_connect_plain.
+sqlite3 -batch -noheader "$work/http_connect_407_retry.db" <"$dump" \
+	| sed -E 's/198\.51\.100\.23:4031[34] /198.51.100.23:PORT /' | LC_ALL=C sort >"$work/retry.txt"
+LC_ALL=C sort >"$work/retry.expected" <<-EOF
+finding 198.51.100.23:PORT > 198.51.100.2:8080 cleartext_mail high
+finding 198.51.100.23:PORT > 198.51.100.2:8080 starttls_not_offered medium
+session 198.51.100.23:PORT > 198.51.100.2:8080 transport=plain offered=0 requested=0 reply=- mail=1 auth=- midstream=0 tls=-
+tunnel 198.51.100.23:PORT > 198.51.100.2:8080 http_connect mail.example.test:25
+EOF
+if ! diff -u "$work/retry.expected" "$work/retry.txt"; then
+	echo "check-proxy: http_connect_407_retry: sessions/findings differ (- expected, + mailtap)" >&2
+	exit 1
+fi
+echo "check-proxy: the retry after tinyproxy's 407 is one session, the refused attempt none"
