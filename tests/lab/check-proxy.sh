@@ -4,6 +4,8 @@
 #  1. A tunnelled session is decoded like a direct one: the sessions and findings mailtap reports on
 #     the client–proxy link (all.pcap) are, without their addresses and ports, exactly those it
 #     reports on the proxy–server link (upstream.pcap), where each one is a plain direct session.
+#     With --no-dpi the proxy ports (default 1080, 3128, 8080: the lab's) still give the same
+#     sessions; with --no-dpi --proxy-ports none, none at all (the tunnels are what carried them).
 #  2. The tunnels that carry no mail were recognised, not overlooked: the CONNECT to the HTTPS server
 #     counts a proxy tunnel preamble; each refusal (Dante's of SOCKS4a and of a wrong SOCKS5
 #     password, tinyproxy's 403 and 407) a tunnel_refused anomaly.
@@ -24,12 +26,13 @@ mkdir -p "$work"
 
 # Run mailtap -v on one capture; its summary goes to WORK/NAME.summary, the dump without the
 # 4-tuples and without the tunnel lines to WORK/NAME.txt.
-run() {	# name capture
-	local rc=0
-	"$mailtap" -v -r "$2" -d "$work/$1.db" >"$work/$1.stdout" 2>"$work/$1.summary" || rc=$?
-	[ "$rc" = 0 ] || { echo "check-proxy: mailtap exited $rc on $2:" >&2; sed -n '1,20p' "$work/$1.summary" >&2; exit 1; }
-	sqlite3 -batch -noheader "$work/$1.db" <"$dump" | sed '/^tunnel /d' \
-		| sed -E 's/ [0-9a-f.:]+:[0-9]+ > [0-9a-f.:]+:[0-9]+ / /' | LC_ALL=C sort >"$work/$1.txt"
+run() {	# name capture [mailtap option...]
+	local name=$1 cap=$2 rc=0
+	shift 2
+	"$mailtap" -v "$@" -r "$cap" -d "$work/$name.db" >"$work/$name.stdout" 2>"$work/$name.summary" || rc=$?
+	[ "$rc" = 0 ] || { echo "check-proxy: mailtap exited $rc on $cap:" >&2; sed -n '1,20p' "$work/$name.summary" >&2; exit 1; }
+	sqlite3 -batch -noheader "$work/$name.db" <"$dump" | sed '/^tunnel /d' \
+		| sed -E 's/ [0-9a-f.:]+:[0-9]+ > [0-9a-f.:]+:[0-9]+ / /' | LC_ALL=C sort >"$work/$name.txt"
 }
 
 run tunnel "$out/all.pcap"
@@ -41,6 +44,16 @@ if ! diff -u "$work/upstream.txt" "$work/tunnel.txt"; then
 	exit 1
 fi
 echo "check-proxy: $n tunnelled sessions decoded like the direct ones"
+
+run nodpi "$out/all.pcap" --no-dpi
+run noproxy "$out/all.pcap" --no-dpi --proxy-ports none
+if ! diff -u "$work/tunnel.txt" "$work/nodpi.txt"; then
+	echo "check-proxy: with --no-dpi the tunnels on the proxy ports gave other sessions (- nDPI, + --no-dpi)" >&2
+	exit 1
+fi
+[ ! -s "$work/noproxy.txt" ] || { echo "check-proxy: sessions without DPI and without proxy ports:" >&2;
+	cat "$work/noproxy.txt" >&2; exit 1; }
+echo "check-proxy: the same with --no-dpi on the proxy ports, nothing with --proxy-ports none"
 
 summary_has() {	# name what pattern...: every pattern must match a line of the -v summary
 	local name=$1 what=$2 p; shift 2
