@@ -48,6 +48,7 @@ socks4a_refused        198.51.100.19 40309 198.51.100.1 1080 socks4a mail.exampl
 http_connect_407_retry 198.51.100.23 40313 198.51.100.2 8080 http_connect mail.example.test:25
 http_connect_denied    198.51.100.24 40315 198.51.100.1 3128 http_connect mail.example.test:465
 socks5_bad_password    198.51.100.25 40316 198.51.100.2 1080 socks5 mail.example.test:25
+socks5_implicit_tls    198.51.100.26 40317 198.51.100.1 1080 socks5 mail.example.test:465
 swaks_http_connect_auth 198.51.100.20 40310 198.51.100.2 8080 http_connect mail.example.test:587
 swaks_socks5_starttls  198.51.100.21 40311 198.51.100.2 1080 socks5 mail.example.test:2525
 swaks_socks5_plain     198.51.100.22 40312 198.51.100.1 1080 socks5 mail.example.test:25
@@ -240,7 +241,7 @@ prx_curl() {
 	socks5:*) proxy="socks5h://$pip:$pport" ;;	# the proxy resolves the name
 	*) proxy="$kind://$pip:$pport" ;;
 	esac
-	[ "${target##*:}" != 4433 ] || scheme=https
+	case ${target##*:} in 4433) scheme=https ;; 465) scheme=smtps ;; esac
 	# socks4:// and socks5:// resolve on the client (--resolve): the request names the address.
 	case $kind in socks4|socks5) target="mail.example.test:${target##*:}" ;; esac
 	printf 'Subject: lab %s\r\n\r\nlab message for %s\r\n' "$name" "$name" >"$LAB_DIR/logs/$name.msg"
@@ -282,6 +283,7 @@ case_socks5_userpass_auth() {
 	prx_mail socks5_userpass_auth copier-5.example.test --proxy-user "$PRX_SOCKS_USER:$PRX_SOCKS_PASS" \
 		--user "$LAB_USER:$LAB_PASS" --login-options AUTH=PLAIN
 }
+case_socks5_implicit_tls() { prx_mail socks5_implicit_tls phone-2.example.test; }
 case_socks4_plain() { prx_mail socks4_plain nas-1.example.test "${PRX_RESOLVE[@]}"; }
 # Dante 1.4.2 does not implement SOCKS4a: it takes the 0.0.0.1 placeholder for the destination,
 # fails to connect there and answers 91 (rejected); curl exits 97. No mail, so no session.
