@@ -226,4 +226,65 @@
 #define ZFILE_ZSTD_WINDOW_LOG_MAX 27
 #endif
 
+/* DNS (include/dns.h): names are kept as text of at most this many bytes with their NUL (RFC 1035
+ * §2.3.4 allows 255 octets on the wire; a name whose escaped text does not fit is not kept). */
+#ifndef DNS_NAME_TEXT_MAX
+#define DNS_NAME_TEXT_MAX 256
+#endif
+
+/* Longest MTA-STS id or TLS-RPT rua text kept (RFC 8461 §3.1: id is at most 32 characters). */
+#ifndef DNS_TXT_TEXT_MAX
+#define DNS_TXT_TEXT_MAX 256
+#endif
+
+/* Facts kept from one DNS message (an MX answer with its additional addresses fits); more are
+ * counted as dropped. */
+#ifndef DNS_FACTS_MAX
+#define DNS_FACTS_MAX 16
+#endif
+
+/* Compression pointers followed in one name (RFC 1035 §4.1.4 sets no limit; loops must end). */
+#ifndef DNS_PTR_HOPS_MAX
+#define DNS_PTR_HOPS_MAX 16
+#endif
+
+/* Records walked in one message, all sections together; the rest is not read (a 64 KiB TCP message
+ * could hold 5000 records, and DNS is a large share of a span's packets). */
+#ifndef DNS_RR_WALK_MAX
+#define DNS_RR_WALK_MAX 64
+#endif
+
+/* The writer's DNS memory (db/policy.c): mail domains (MX, MTA-STS, TLS-RPT), mail hosts (addresses,
+ * TLSA) and the address index, each a fixed table; when full, the entry that expires first among
+ * the probed ones is replaced (counted). MX hosts and TLSA records kept per domain and host. */
+#ifndef POLICY_DOMAINS_MAX
+#define POLICY_DOMAINS_MAX 4096
+#endif
+#ifndef POLICY_HOSTS_MAX
+#define POLICY_HOSTS_MAX 4096
+#endif
+#ifndef POLICY_ADDRS_MAX
+#define POLICY_ADDRS_MAX 8192
+#endif
+#ifndef POLICY_MX_MAX
+#define POLICY_MX_MAX 8
+#endif
+#ifndef POLICY_TLSA_MAX
+#define POLICY_TLSA_MAX 4
+#endif
+
+/* DNS facts live for their TTL in packet time, but at least the floor (a TTL of 0 still told the
+ * client where to deliver) and at most the cap. */
+#ifndef POLICY_TTL_FLOOR_S
+#define POLICY_TTL_FLOOR_S 60
+#endif
+#ifndef POLICY_TTL_CAP_S
+#define POLICY_TTL_CAP_S (7 * 86400)
+#endif
+
+/* Certificates of the chain whose DANE digests (RFC 6698 §2.1) are kept for a session. */
+#ifndef TLS_DANE_CHAIN_MAX
+#define TLS_DANE_CHAIN_MAX 4
+#endif
+
 #endif
