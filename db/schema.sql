@@ -309,6 +309,39 @@ CREATE TABLE IF NOT EXISTS tls_failures (
 	PRIMARY KEY (client_ip, server_ip)
 ) WITHOUT ROWID;
 
+-- Mail DNS seen on the wire (decoders/dns.c, db/policy.c): what each mail domain publishes.
+-- One row per domain whose MX, MTA-STS (RFC 8461 §3.1) or TLS-RPT (RFC 8460 §3) answer was seen.
+-- Times are packet times, ISO-8601 UTC; *_expires = when the answer's TTL ran out (at least
+-- POLICY_TTL_FLOOR_S after it was seen). A NULL column: no such answer seen.
+CREATE TABLE IF NOT EXISTS dns_policy (
+	domain          TEXT PRIMARY KEY,	-- lower case, no final dot
+	mta_sts_id      TEXT,			-- id= of the "v=STSv1" TXT at _mta-sts.DOMAIN
+	mta_sts_expires TEXT,
+	tlsrpt_rua      TEXT,			-- rua= of the "v=TLSRPTv1" TXT at _smtp._tls.DOMAIN
+	tlsrpt_expires  TEXT,
+	mx_expires      TEXT,			-- the latest MX answer's expiry
+	first_seen      TEXT NOT NULL,
+	last_seen       TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Mail hosts of a domain (MX, RFC 1035 §3.3.9) with the addresses (A/AAAA) and DANE TLSA records
+-- (RFC 6698 §2.1, RFC 7672) seen for them. A host with TLSA records but no MX seen is its own
+-- domain (RFC 7672 §2.2.1), preference NULL. tlsa: "usage selector mtype hex" records joined by
+-- "; " (an exact-match value as "sha256:<its digest>"); tlsa_ad: the answer carried the AD bit.
+CREATE TABLE IF NOT EXISTS mail_hosts (
+	domain     TEXT NOT NULL,
+	host       TEXT NOT NULL,
+	preference INTEGER,
+	addresses  TEXT,			-- comma-separated, the last HOST_ADDRS seen
+	tlsa       TEXT,
+	tlsa_ad    INTEGER,
+	first_seen TEXT NOT NULL,
+	last_seen  TEXT NOT NULL,
+	expires    TEXT,			-- the MX answer's expiry
+	PRIMARY KEY (domain, host)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mail_hosts_host ON mail_hosts(host);
+
 -- Sensor health, one row every --stats seconds (live capture): is the sensor keeping up?
 CREATE TABLE IF NOT EXISTS capture_stats (
 	id               INTEGER PRIMARY KEY,

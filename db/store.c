@@ -9,6 +9,7 @@
 #include "dhcp.h"
 #include "history.h"
 #include "oui.h"
+#include "policy.h"
 #include "schema_sql.h"
 #include "store.h"
 #include "store_int.h"
@@ -96,6 +97,7 @@ struct store {
 	uint64_t pending_sessions, pending_findings;	/* counted as written at commit */
 	uint64_t batch_start_us;	/* monotonic time the open transaction began */
 	struct history *hist;		/* cross-session evidence (stripping, downgrades) */
+	struct policy *pol;		/* mail DNS seen: the policy of a session's domain */
 	struct oui_db *oui;		/* loaded on the first MAC address */
 	bool oui_tried;
 	struct store_stats stats;
@@ -387,7 +389,8 @@ struct store *store_open(const char *path, char *err, size_t errcap)
 			return NULL;
 		}
 	}
-	if (store_configure_history(st, HISTORY_STRIP_THRESHOLD, HISTORY_DOWNGRADE_WINDOW_S)) {
+	if (store_configure_history(st, HISTORY_STRIP_THRESHOLD, HISTORY_DOWNGRADE_WINDOW_S) ||
+	    !(st->pol = policy_open(db))) {
 		snprintf(err, errcap, "cannot prepare statements on '%s': %s", path,
 			 sqlite3_errmsg(db));
 		store_close(st);
@@ -666,15 +669,19 @@ static int begin_batch(struct store *st)
 /* Device, session and findings of s inside a savepoint: all of them or none. */
 static int write_all(struct store *st, struct session *s, struct row_text *t)
 {
+	struct policy_match pm;
 	int rc;
 
 	if (run(st->st[ST_SAVEPOINT]) != SQLITE_OK)
 		return -1;
+	policy_resolve(st->pol, s, &pm);	/* policy columns, before the row is written */
 	rc = write_device(st, s, t);
 	if (rc == 0)
 		rc = write_session(st, s, t);
 	if (rc == 1 && history_apply(st->hist, s, t->client_ip, t->server_ip) != 0)
 		rc = -1;
+	if (rc == 1)
+		policy_judge(st->pol, s, &pm);	/* after history: its downgrades count */
 	if (rc == 1)
 		rc = write_findings(st, s, t) == 0 ? 1 : -1;
 	if (rc < 0 && !sqlite3_get_autocommit(st->db))
@@ -755,6 +762,23 @@ int store_dhcp(struct store *st, const struct dhcp_facts *f, uint64_t ts_us)
 	return batch_due(st) ? store_flush(st) : 0;
 }
 
+int store_dns(struct store *st, const struct dns_facts *f, uint64_t ts_us)
+{
+	int rows;
+
+	if (!st || !f)
+		return -1;
+	if (begin_batch(st) != 0)
+		return -1;
+	rows = policy_learn(st->pol, f, ts_us);
+	if (rows < 0) {
+		after_failure(st);
+		return -1;
+	}
+	st->pending += (unsigned)rows;
+	return rows && batch_due(st) ? store_flush(st) : 0;
+}
+
 int store_flush(struct store *st)
 {
 	uint64_t t0 = mono_us();
@@ -798,6 +822,7 @@ void store_close(struct store *st)
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	history_close(st->hist);
+	policy_close(st->pol);
 	sqlite3_close(st->db);
 	oui_free(st->oui);
 	free(st);

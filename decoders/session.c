@@ -40,6 +40,8 @@ void session_free(struct session *s)
 	free_str(&s->tls.cert_subject);
 	free_str(&s->tls.cert_issuer);
 	free_str(&s->tls.cert_san);
+	free(s->tls.dane);
+	s->tls.dane = NULL;
 	free(s->findings);
 	s->findings = NULL;
 	s->nfindings = 0;

@@ -1,5 +1,6 @@
 /* smtp.c — SMTP session decoder: pairs commands with replies, follows STARTTLS, AUTH and DATA/BDAT. */
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include "optls.h"
 #include "smtp.h"
@@ -147,10 +148,41 @@ static void cmd_mail(struct smtp *m, struct optls_arg a, uint64_t ts)
 	mail_in_clear(m, "MAIL FROM", ts);
 }
 
-/* RFC 5321 §4.1.1.3: RCPT TO:<forward-path>. */
+/* RFC 5321 §4.1.2: the domain of "TO:<local@domain>" (a source route before ':' is skipped, the
+ * last '@' wins), lower-cased into out; "" when there is none (postmaster). */
+static void rcpt_domain(struct optls_arg a, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t i = 0, end, at = SIZE_MAX;
+
+	*len = 0;
+	while (i < a.len && a.p[i] != '<' && a.p[i] != ':')
+		i++;
+	if (i < a.len && a.p[i] == ':')
+		i++;
+	while (i < a.len && (a.p[i] == ' ' || a.p[i] == '<'))
+		i++;
+	for (end = i; end < a.len && a.p[end] != '>' && a.p[end] != ' '; end++)
+		if (a.p[end] == '@')
+			at = end;
+	if (at == SIZE_MAX)
+		return;
+	for (size_t j = at + 1; j < end && *len < cap; j++) {
+		uint8_t c = a.p[j];
+		out[(*len)++] = c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
+	}
+}
+
+/* RFC 5321 §4.1.1.3: RCPT TO:<forward-path>; the first one's domain names where mail was going. */
 static void cmd_rcpt(struct smtp *m, struct optls_arg a, uint64_t ts)
 {
-	(void)a;
+	uint8_t dom[SESSION_STR_MAX];
+	size_t n;
+
+	if (!m->sess->rcpt_domain) {
+		rcpt_domain(a, dom, sizeof(dom), &n);
+		if (n)
+			session_set_str(&m->sess->rcpt_domain, dom, n);
+	}
 	mail_in_clear(m, "RCPT TO", ts);
 }
 

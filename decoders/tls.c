@@ -138,6 +138,8 @@ static bool certificate(struct tls *t, struct cur *c, uint64_t ts_us)
 			return false;
 		if (n == 0)
 			x509_leaf_facts(t->x509, t->sess, der.p, der.n, ts_us);
+		else if (n < TLS_DANE_CHAIN_MAX)
+			x509_chain_cert(t->x509, t->sess, (unsigned)n, der.p, der.n);
 		n++;
 	}
 	if (c->err || list.err)

@@ -20,6 +20,7 @@ struct cache_slot {
 	X509 *x;
 	bool self_signed;
 	char sha256[65];
+	struct tls_dane_cert dane;	/* RFC 6698 §2.1 digests */
 };
 
 struct x509_cache {
@@ -233,6 +234,24 @@ static void name_match(struct session *sess, X509 *x, uint64_t ts_us)
 				    sess->tls.cert_san ? sess->tls.cert_san : "no SAN");
 }
 
+/* RFC 6698 §2.1.2 selectors 0 (the full DER certificate) and 1 (the DER SubjectPublicKeyInfo),
+ * §2.1.3 matching types 1 (SHA-256) and 2 (SHA-512). A digest that cannot be computed stays zero
+ * (and so matches no record). */
+static void dane_digests(struct tls_dane_cert *d, const uint8_t *der, size_t len, X509 *x)
+{
+	unsigned char *spki = NULL;
+	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+
+	memset(d, 0, sizeof(*d));
+	EVP_Digest(der, len, d->cert256, NULL, EVP_sha256(), NULL);
+	EVP_Digest(der, len, d->cert512, NULL, EVP_sha512(), NULL);
+	if (n > 0) {
+		EVP_Digest(spki, (size_t)n, d->spki256, NULL, EVP_sha256(), NULL);
+		EVP_Digest(spki, (size_t)n, d->spki512, NULL, EVP_sha512(), NULL);
+	}
+	OPENSSL_free(spki);
+}
+
 /* Parse der and compute the costly facts into a fresh slot s (not cached yet). */
 static bool slot_fill(struct cache_slot *s, const uint8_t *der, size_t len)
 {
@@ -245,6 +264,7 @@ static bool slot_fill(struct cache_slot *s, const uint8_t *der, size_t len)
 	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) == 1)
 		for (unsigned i = 0; i < mdlen && 2 * i + 2 < sizeof(s->sha256); i++)
 			snprintf(s->sha256 + 2 * i, 3, "%02x", md[i]);
+	dane_digests(&s->dane, der, len, s->x);
 	s->self_signed = X509_NAME_cmp(X509_get_subject_name(s->x),
 				       X509_get_issuer_name(s->x)) == 0 &&
 			 X509_verify(s->x, X509_get0_pubkey(s->x)) == 1;
@@ -275,6 +295,35 @@ static const struct cache_slot *lookup(struct x509_cache *c, const uint8_t *der,
 	return s;
 }
 
+/* Keep the DANE digests of certificate number idx of the chain (0 the leaf) in sess->tls.dane. */
+static void keep_dane(struct session *sess, unsigned idx, const struct tls_dane_cert *d)
+{
+	struct tls_info *ti = &sess->tls;
+
+	if (idx >= TLS_DANE_CHAIN_MAX)
+		return;
+	if (!ti->dane && !(ti->dane = calloc(1, sizeof(*ti->dane))))
+		return;		/* memory pressure: no DANE judgement for this session */
+	ti->dane->c[idx] = *d;
+	if (ti->dane->n < idx + 1)
+		ti->dane->n = (uint8_t)(idx + 1);
+}
+
+bool x509_chain_cert(struct x509_cache *cache, struct session *sess, unsigned idx,
+		     const uint8_t *der, size_t len)
+{
+	struct cache_slot tmp;
+	const struct cache_slot *cs;
+
+	if (idx >= TLS_DANE_CHAIN_MAX || !sess->tls.dane)
+		return false;	/* past the cap, or the leaf was not read */
+	cs = lookup(cache, der, len, &tmp);
+	if (cs)
+		keep_dane(sess, idx, &cs->dane);
+	slot_clear(&tmp);
+	return cs != NULL;
+}
+
 bool x509_leaf_facts(struct x509_cache *cache, struct session *sess, const uint8_t *der, size_t len,
 		     uint64_t ts_us)
 {
@@ -296,6 +345,7 @@ bool x509_leaf_facts(struct x509_cache *cache, struct session *sess, const uint8
 	name_str(&ti->cert_issuer, X509_get_issuer_name(x));
 	san_str(ti, x);
 	memcpy(ti->cert_sha256, cs->sha256, sizeof(ti->cert_sha256));
+	keep_dane(sess, 0, &cs->dane);
 	ti->cert_self_signed = cs->self_signed;
 	if (ti->cert_self_signed)
 		session_add_finding(sess, FK_TLS_CERT_SELF_SIGNED, ts_us, "self-signed %s",

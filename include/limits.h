@@ -258,13 +258,13 @@
  * TLSA) and the address index, each a fixed table; when full, the entry that expires first among
  * the probed ones is replaced (counted). MX hosts and TLSA records kept per domain and host. */
 #ifndef POLICY_DOMAINS_MAX
-#define POLICY_DOMAINS_MAX 4096
+#define POLICY_DOMAINS_MAX 1024
 #endif
 #ifndef POLICY_HOSTS_MAX
-#define POLICY_HOSTS_MAX 4096
+#define POLICY_HOSTS_MAX 2048
 #endif
 #ifndef POLICY_ADDRS_MAX
-#define POLICY_ADDRS_MAX 8192
+#define POLICY_ADDRS_MAX 4096
 #endif
 #ifndef POLICY_MX_MAX
 #define POLICY_MX_MAX 8

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "anomaly.h"
+#include "dns.h"
 #include "finding.h"
 #include "flow.h"
 #include "packet.h"
@@ -60,10 +61,17 @@ struct dhcp_facts;
 /* Receives the facts of each DHCP message seen (device names, vendor classes). */
 typedef void (*dhcp_sink_fn)(void *ctx, const struct dhcp_facts *f, uint64_t ts_us);
 
+struct dns_facts;
+/* Receives the mail facts of each DNS response seen (include/dns.h); f is not kept. */
+typedef void (*dns_sink_fn)(void *ctx, const struct dns_facts *f, uint64_t ts_us);
+
 struct sensor_counters {
 	uint64_t packets, bytes;
 	uint64_t pkt[PKT__COUNT];		/* by enum pkt_result */
 	uint64_t dhcp_messages, dhcp_bad;
+	uint64_t dns[DNS__COUNT];		/* DNS messages from port 53, by enum dns_result */
+	uint64_t dns_facts, dns_facts_dropped;	/* mail facts handed on; over DNS_FACTS_MAX */
+	uint64_t dns_tcp_split;			/* TCP messages split over segments (not read) */
 	uint64_t fast_path;			/* packets dismissed without decoding */
 	uint64_t time_backwards;		/* packets older than the newest seen */
 	uint64_t flows_mail, flows_ignored;
@@ -87,6 +95,9 @@ struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, 
 
 /* Also read DHCP (UDP 67/68) and hand its facts to sink. */
 void sensor_set_dhcp_sink(struct sensor *s, dhcp_sink_fn sink, void *ctx);
+
+/* Also read DNS responses (UDP and TCP from port 53) and hand their mail facts to sink. */
+void sensor_set_dns_sink(struct sensor *s, dns_sink_fn sink, void *ctx);
 
 /* One captured frame of link type dlt. */
 void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,

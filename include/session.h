@@ -56,6 +56,17 @@ enum tls_state {
 	TLS_FAILED		/* alert, non-TLS bytes, or close before completion */
 };
 
+/* RFC 6698 §2.1 digests of the certificates seen in a chain (TLS <= 1.2), for DANE: selector 0
+ * (the whole DER certificate) and 1 (its DER SubjectPublicKeyInfo), SHA-256 and SHA-512 each.
+ * c[0] is the leaf; at most TLS_DANE_CHAIN_MAX certificates, in the order sent. */
+struct tls_dane_cert {
+	uint8_t cert256[32], cert512[64], spki256[32], spki512[64];
+};
+struct tls_dane {
+	uint8_t n;
+	struct tls_dane_cert c[TLS_DANE_CHAIN_MAX];
+};
+
 /* Facts the TLS decoder fills (decoders/tls.c and decoders/x509.c). Strings are escaped
  * printable ASCII, NUL-terminated, truncated to SESSION_STR_MAX. */
 struct tls_info {
@@ -83,6 +94,7 @@ struct tls_info {
 	char cert_sha256[65];		/* lowercase hex of the DER */
 	bool cert_self_signed;
 	int cert_chain_len;
+	struct tls_dane *dane;		/* heap (x509.c), or NULL: no certificate seen */
 };
 
 struct session {

@@ -9,6 +9,7 @@
 
 struct store;
 struct dhcp_facts;
+struct dns_facts;
 
 struct store_stats {
 	uint64_t sessions_written, findings_written;	/* committed */
@@ -40,6 +41,13 @@ int store_session(struct store *st, struct session *s);
  * time. Batched like sessions. Returns 0, or -1 when f has no Ethernet chaddr or on a write error
  * (counted in write_errors). f is not kept. */
 int store_dhcp(struct store *st, const struct dhcp_facts *f, uint64_t ts_us);
+
+/* Learn the mail facts of one DNS response (include/dns.h, parsed by dns_parse) seen at packet time
+ * ts_us: MX hosts, their addresses and TLSA records, MTA-STS and TLS-RPT records, kept in bounded
+ * memory by TTL and written to dns_policy / mail_hosts (batched like sessions). Sessions stored
+ * later are joined to them (policy_domain, policy and the policy findings, include/policy.h).
+ * Returns 0, or -1 on a write error (counted in write_errors). f is not kept. */
+int store_dns(struct store *st, const struct dns_facts *f, uint64_t ts_us);
 
 /* Commit pending rows now (end of capture, stats tick, signal). Returns 0 or -1. */
 int store_flush(struct store *st);

@@ -30,6 +30,10 @@ struct workers *workers_start(struct capture **captures, unsigned n, bool inline
 bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, void *ctx,
 		   unsigned wait_ms);
 
+/* Where the mail facts of DNS responses go: sink, on the writer's thread, with the ctx given to
+ * workers_drain. Call before the first workers_drain; without it (NULL) they are dropped. */
+void workers_set_dns_sink(struct workers *w, dns_sink_fn sink);
+
 /* Ask every worker to stop soon; open flows are finished and emitted. With drain, live workers
  * first read what the kernel has already captured (at most STOP_DRAIN_MS); without, reads are
  * interrupted at once (a failed interface). */

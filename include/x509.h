@@ -20,6 +20,14 @@ bool x509_leaf_facts(struct x509_cache *cache, struct session *sess, const uint8
 		     uint64_t ts_us);
 
 /*
+ * Certificate number idx (1.., in the order sent) of the chain whose leaf x509_leaf_facts read:
+ * keep its DANE digests (RFC 6698 §2.1) in sess->tls.dane, for DANE-TA records. Only the first
+ * TLS_DANE_CHAIN_MAX certificates; returns false past them or when der does not parse.
+ */
+bool x509_chain_cert(struct x509_cache *cache, struct session *sess, unsigned idx,
+		     const uint8_t *der, size_t len);
+
+/*
  * Certificates recently seen, so a server's certificate is parsed and its signature checked once,
  * not once per session (both cost tens of µs). cache may be NULL everywhere (no caching). The cache
  * keeps at most X509_CACHE_SLOTS parsed certificates and their DER; it belongs to one worker.

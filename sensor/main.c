@@ -435,6 +435,14 @@ static void sink_dhcp(void *ctx, const struct dhcp_facts *f, uint64_t ts_us)
 		r->sink_errors++;
 }
 
+static void sink_dns(void *ctx, const struct dns_facts *f, uint64_t ts_us)
+{
+	struct run *r = ctx;
+
+	if (store_dns(r->store, f, ts_us))
+		r->sink_errors++;
+}
+
 static void sink_session(void *ctx, struct session *s)
 {
 	struct run *r = ctx;
@@ -634,6 +642,7 @@ static int setup(struct options *o, struct run *r)
 	if (!(r->workers = workers_start(r->caps, (unsigned)r->ncaps, inline_one, &o->sensor,
 					 err, sizeof(err))))
 		goto fail;
+	workers_set_dns_sink(r->workers, sink_dns);
 	return 0;
 fail:
 	fprintf(stderr, "mailtap: %s\n", err);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "app.h"
 #include "dhcp.h"
+#include "dns.h"
 #include "dpi.h"
 #include "limits.h"
 #include "sensor.h"
@@ -19,6 +20,8 @@ struct sensor {
 	void *sink_ctx;
 	dhcp_sink_fn dhcp_sink;
 	void *dhcp_ctx;
+	dns_sink_fn dns_sink;
+	void *dns_ctx;
 	uint64_t now_us;
 	uint64_t next_sweep_us;
 	struct sensor_counters c;
@@ -475,11 +478,58 @@ void sensor_set_dhcp_sink(struct sensor *s, dhcp_sink_fn sink, void *ctx)
 	s->dhcp_ctx = ctx;
 }
 
-/* DHCP (RFC 2131: server port 67, client port 68) names devices; nothing else on UDP matters. */
+void sensor_set_dns_sink(struct sensor *s, dns_sink_fn sink, void *ctx)
+{
+	s->dns_sink = sink;
+	s->dns_ctx = ctx;
+}
+
+/* One DNS message from the server's port 53: facts that matter for mail go to the sink (on the
+ * writer's thread, where the SMTP flows of other workers meet them); malformed ones are counted. */
+static void dns_message(struct sensor *s, const uint8_t *msg, size_t len, uint64_t ts_us)
+{
+	struct dns_facts f;
+	enum dns_result r = dns_parse(msg, len, &f);
+
+	s->c.dns[r]++;
+	s->c.dns_facts_dropped += f.dropped;
+	if (f.n) {
+		s->c.dns_facts += f.n;
+		s->dns_sink(s->dns_ctx, &f, ts_us);
+	}
+}
+
+/* RFC 1035 §4.2.2 / RFC 7766 §8: DNS over TCP, each message after a 2-byte length. Read per
+ * segment: the whole messages a segment of the server holds (answers that matter for mail are
+ * small); a message split over segments is counted in dns_tcp_split and not read. */
+static void dns_tcp_segment(struct sensor *s, const struct packet *p)
+{
+	const uint8_t *b = p->payload;
+	size_t left = p->payload_len;
+
+	while (left >= 2) {
+		size_t len = (size_t)b[0] << 8 | b[1];
+		if (len > left - 2) {
+			s->c.dns_tcp_split++;
+			return;
+		}
+		dns_message(s, b + 2, len, p->ts_us);
+		b += 2 + len;
+		left -= 2 + len;
+	}
+}
+
+/* DHCP (RFC 2131: server port 67, client port 68) names devices; DNS answers (RFC 1035, from port
+ * 53) say which mail domains publish a policy. Nothing else on UDP matters. */
 static void udp_packet(struct sensor *s, const struct packet *p)
 {
 	struct dhcp_facts f;
 
+	if (p->sport == DNS_PORT) {
+		if (s->dns_sink)
+			dns_message(s, p->payload, p->payload_len, p->ts_us);
+		return;
+	}
 	if (!s->dhcp_sink || !((p->sport == 67 || p->sport == 68) && (p->dport == 67 || p->dport == 68)))
 		return;
 	if (dhcp_parse(p->payload, p->payload_len, &f) != DHCP_OK) {
@@ -518,6 +568,8 @@ void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t capl
 		udp_packet(s, &p);
 	if (r != PKT_TCP)
 		return;
+	if (p.sport == DNS_PORT && p.payload_len >= 2 && s->dns_sink)
+		dns_tcp_segment(s, &p);
 	advance_time(s, ts_us);
 	if (!s->dpi && !port_in(&s->mail_ports, p.dport) && !port_in(&s->mail_ports, p.sport) &&
 	    !on_proxy_port(s, &p)) {

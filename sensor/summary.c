@@ -80,6 +80,14 @@ void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kin
 	fprintf(stderr, "  %-34s %llu\n", "TCP packets", (unsigned long long)c->pkt[PKT_TCP]);
 	line("not TCP", c->pkt[PKT_NOT_TCP] + c->pkt[PKT_UDP]);
 	line("DHCP messages (device names)", c->dhcp_messages);
+	line("DNS responses read", c->dns[DNS_OK]);
+	line("  mail facts (MX, TLSA, MTA-STS...)", c->dns_facts);
+	line("  facts over the per-message cap", c->dns_facts_dropped);
+	line("  TCP messages split (not read)", c->dns_tcp_split);
+	for (int a = DNS_TRUNCATED; a < DNS__COUNT; a++)
+		if (c->dns[a])
+			fprintf(stderr, "    DNS anomaly %-22s %llu\n", dns_result_name(a),
+				(unsigned long long)c->dns[a]);
 	line("IP fragments (skipped)", c->pkt[PKT_FRAGMENT]);
 	line("truncated headers", c->pkt[PKT_TRUNCATED]);
 	line("malformed", c->pkt[PKT_MALFORMED]);

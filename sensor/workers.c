@@ -1,11 +1,13 @@
 /* workers.c — capture workers (one sensor and flow table each) feeding one writer through a queue. */
 #include <pthread.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "dhcp.h"
+#include "dns.h"
 #include "limits.h"
 #include "workers.h"
 
@@ -15,15 +17,35 @@
 /* Frames an inline worker handles between two turns of the writer (about a millisecond). */
 #define INLINE_SLICE 4096
 
+enum qkind { Q_SESSION, Q_DHCP, Q_DNS };
+
 struct qnode {
 	struct qnode *next;
+	uint8_t kind;			/* enum qkind */
 	bool is_dhcp;
-	uint64_t ts_us;			/* DHCP: packet time */
+	uint64_t ts_us;			/* DHCP, DNS: packet time */
 	union {
 		struct session s;
 		struct dhcp_facts d;
 	} u;
 };
+
+/* DNS facts are larger than a session: their node is a qnode followed by them. */
+struct qdns {
+	struct qnode q;
+	struct dns_facts f;
+};
+
+static struct qnode *qnode_new(enum qkind k)
+{
+	struct qnode *q = calloc(1, sizeof(*q));
+
+	if (q) {
+		q->kind = (uint8_t)k;
+		q->is_dhcp = k == Q_DHCP;
+	}
+	return q;
+}
 
 struct worker {
 	pthread_t th;
@@ -48,6 +70,7 @@ struct workers {
 	bool inline_worker;		/* one worker run on the writer's thread (files) */
 	session_sink_fn isink;		/* inline: the writer's sinks, called directly */
 	dhcp_sink_fn idsink;
+	dns_sink_fn nsink;		/* the writer's DNS sink (workers_set_dns_sink), or NULL */
 	void *ictx;
 	volatile sig_atomic_t stop;
 	volatile sig_atomic_t drain;	/* with stop: read what is buffered first */
@@ -91,7 +114,7 @@ static void enqueue(void *ctx, struct session *s)
 		k->w->isink(k->w->ictx, s);
 		return;
 	}
-	if (!(q = calloc(1, sizeof(*q)))) {
+	if (!(q = qnode_new(Q_SESSION))) {
 		k->lost++;	/* resource pressure: the session is lost (counted) */
 		return;
 	}
@@ -108,14 +131,34 @@ static void enqueue_dhcp(void *ctx, const struct dhcp_facts *f, uint64_t ts_us)
 		k->w->idsink(k->w->ictx, f, ts_us);
 		return;
 	}
-	if (!(q = calloc(1, sizeof(*q)))) {
+	if (!(q = qnode_new(Q_DHCP))) {
 		k->lost++;
 		return;
 	}
-	q->is_dhcp = true;
 	q->u.d = *f;
 	q->ts_us = ts_us;
 	push(k->w, q);
+}
+
+static void enqueue_dns(void *ctx, const struct dns_facts *f, uint64_t ts_us)
+{
+	struct worker *k = ctx;
+
+	if (k->w->inline_worker) {	/* the writer's own thread */
+		if (k->w->nsink)
+			k->w->nsink(k->w->ictx, f, ts_us);
+		return;
+	}
+	struct qdns *x = malloc(sizeof(*x));
+	if (!x) {
+		k->lost++;
+		return;
+	}
+	memset(&x->q, 0, sizeof(x->q));
+	x->q.kind = Q_DNS;
+	x->q.ts_us = ts_us;
+	memcpy(&x->f, f, offsetof(struct dns_facts, f) + f->n * sizeof(f->f[0]));
+	push(k->w, &x->q);
 }
 
 static uint64_t wall_us(void)
@@ -213,6 +256,7 @@ struct workers *workers_start(struct capture **captures, unsigned n, bool inline
 			return NULL;
 		}
 		sensor_set_dhcp_sink(k->sn, enqueue_dhcp, k);
+		sensor_set_dns_sink(k->sn, enqueue_dns, k);
 		w->n = i + 1;
 	}
 	w->running = n;
@@ -256,7 +300,10 @@ bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, 
 	while (batch) {
 		struct qnode *q = batch;
 		batch = q->next;
-		if (q->is_dhcp) {
+		if (q->kind == Q_DNS) {
+			if (w->nsink)
+				w->nsink(ctx, &((struct qdns *)q)->f, q->ts_us);
+		} else if (q->is_dhcp) {
 			dsink(ctx, &q->u.d, q->ts_us);
 		} else {
 			sink(ctx, &q->u.s);
@@ -265,6 +312,11 @@ bool workers_drain(struct workers *w, session_sink_fn sink, dhcp_sink_fn dsink, 
 		free(q);
 	}
 	return more;
+}
+
+void workers_set_dns_sink(struct workers *w, dns_sink_fn sink)
+{
+	w->nsink = sink;	/* read on the writer's thread only: workers queue DNS facts always */
 }
 
 void workers_stop(struct workers *w, bool drain)
@@ -347,7 +399,7 @@ void workers_free(struct workers *w)
 	while (w->head) {
 		struct qnode *q = w->head;
 		w->head = q->next;
-		if (!q->is_dhcp)
+		if (q->kind == Q_SESSION)
 			session_free(&q->u.s);
 		free(q);
 	}
