@@ -81,7 +81,7 @@ void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kin
 	line("not TCP", c->pkt[PKT_NOT_TCP] + c->pkt[PKT_UDP]);
 	line("DHCP messages (device names)", c->dhcp_messages);
 	line("DNS responses read", c->dns[DNS_OK]);
-	line("  mail facts (MX, TLSA, MTA-STS...)", c->dns_facts);
+	line("  mail facts (MX, A, TXT, TLSA)", c->dns_facts);
 	line("  facts over the per-message cap", c->dns_facts_dropped);
 	line("  TCP messages split (not read)", c->dns_tcp_split);
 	for (int a = DNS_TRUNCATED; a < DNS__COUNT; a++)

@@ -3,7 +3,8 @@
 # Usage: run-case.sh MAILTAP PCAPGEN CASEDIR WORKDIR
 # CASEDIR holds input.txt (a pcapgen script) or input.pcap, optional args (pcapgen options, one
 # line), optional mailtap.args, optional secrets (strings that must appear nowhere in the output),
-# optional dump (the name of another dump script in tests/tools, e.g. dump-proto.sql),
+# optional dump (the name of another dump script in tests/tools, e.g. dump-proto.sql), optional
+# summary.txt (lines that must appear in the end-of-run summary; mailtap then runs without -q),
 # expected.txt and README. Exit 0 when the dump matches expected.txt.
 set -u
 if [ $# -ne 4 ]; then
@@ -40,8 +41,10 @@ fi
 
 mt_args=""
 [ -f "$case/mailtap.args" ] && mt_args=$(cat "$case/mailtap.args")
+quiet=-q
+[ -f "$case/summary.txt" ] && quiet=""
 # shellcheck disable=SC2086
-"$mailtap" -q -r "$work/input.pcap" -d "$work/test.db" $mt_args >"$work/mailtap.out" 2>&1
+"$mailtap" $quiet -r "$work/input.pcap" -d "$work/test.db" $mt_args >"$work/mailtap.out" 2>&1
 rc=$?
 if [ $rc -ne 0 ]; then
 	cat "$work/mailtap.out" >&2
@@ -63,6 +66,14 @@ if [ -f "$case/secrets" ]; then
 			fail "a secret listed in secrets appears in the database"
 		fi
 	done <"$case/secrets"
+fi
+
+if [ -f "$case/summary.txt" ]; then
+	while IFS= read -r want; do
+		[ -n "$want" ] || continue
+		grep -qF -- "$want" "$work/mailtap.out" ||
+			fail "the summary lacks '$want' (see $work/mailtap.out)"
+	done <"$case/summary.txt"
 fi
 
 if ! diff -u "$case/expected.txt" "$work/actual.txt"; then

@@ -11,3 +11,14 @@ SELECT printf('finding %s:%d > %s:%d %s %s', s.client_ip, s.client_port, s.serve
 SELECT printf('tunnel %s:%d > %s:%d %s %s:%d', client_ip, client_port, server_ip, server_port,
               tunnel, tunnel_host, tunnel_port)
   FROM sessions WHERE tunnel IS NOT NULL;
+-- Mail security policy (present only when DNS of the session's domain was seen).
+SELECT printf('policy %s:%d > %s:%d domain=%s policy=%s rcpt=%s', client_ip, client_port, server_ip,
+              server_port, coalesce(policy_domain, '-'), policy, coalesce(rcpt_domain, '-'))
+  FROM sessions WHERE policy IS NOT NULL;
+SELECT printf('dns_policy %s sts=%s rua=%s mx=%d', domain, coalesce(mta_sts_id, '-'),
+              coalesce(tlsrpt_rua, '-'), mx_expires IS NOT NULL)
+  FROM dns_policy;
+SELECT printf('mail_host %s %s pref=%s addrs=%s tlsa=%s ad=%s', domain, host,
+              coalesce(preference, '-'), coalesce(addresses, '-'), coalesce(tlsa, '-'),
+              coalesce(tlsa_ad, '-'))
+  FROM mail_hosts;

@@ -36,6 +36,11 @@
  *   rst [c|s] [OFFSET]                     reset sent by the client (default) or server; OFFSET (signed)
  *                                          is added to its sequence number (an injected, off-window RST)
  *   repeat N                               the next C:/S:/C+:/S+: line's bytes are sent N times over
+ *   udp CLIENT:PORT SERVER:PORT            like session, for UDP: each C:/S: message is one datagram
+ *   dns ... / q ... / an|ns|ar ... / dnsend  a DNS message (pcapgen_dns.c): on a UDP session one
+ *                                          datagram (a response from the server, a query from the
+ *                                          client), on a TCP session with its 2-byte length (RFC 1035
+ *                                          §4.2.2) as the server's (client's) payload
  * vlan, mac and exthdr given before the first session set defaults; after a session line they change
  * that session. A message longer than mss is split into several segments. Ethernet frames shorter
  * than 60 bytes are padded, as on the wire. Output is deterministic for a given script and options.
@@ -51,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "pcapgen_dns.h"
 
 enum { DIR_C = 0, DIR_S = 1 };
 enum { F_FIN = 0x01, F_SYN = 0x02, F_RST = 0x04, F_PSH = 0x08, F_ACK = 0x10 };
@@ -75,6 +81,7 @@ struct session {
 	struct l2opts l2;
 	uint32_t next_seq[2];
 	uint16_t ip_id[2];
+	bool udp;		/* a UDP "session": datagrams, no sequence numbers */
 };
 
 /* One TCP segment to be sent. */
@@ -85,7 +92,7 @@ struct seg {
 	uint8_t *data;
 	uint32_t len;
 	uint64_t ts_us;
-	bool is_data, fragment, mss_option;
+	bool is_data, fragment, mss_option, udp;
 };
 
 /* A frame or segment under construction. */
@@ -124,6 +131,7 @@ struct gen {
 	uint8_t *pending;
 	size_t pending_len, pending_cap;
 	struct buf tcp, frame;	/* scratch for write_seg */
+	struct dns_msg *dns;	/* the DNS message being built, NULL none yet */
 };
 
 static void die(const struct gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
@@ -303,6 +311,12 @@ static void flush_pending(struct gen *g)
 {
 	if (g->pending_dir < 0)
 		return;
+	if (g->sess[g->cur].udp) {	/* one datagram, whatever its size */
+		seg_add(g, g->pending_dir, 0, g->pending, (uint32_t)g->pending_len)->udp = true;
+		g->pending_dir = -1;
+		g->pending_len = 0;
+		return;
+	}
 	for (size_t off = 0; off < g->pending_len; off += g->mss) {
 		size_t n = g->pending_len - off < g->mss ? g->pending_len - off : g->mss;
 		seg_add(g, g->pending_dir, F_ACK | F_PSH, g->pending + off, (uint32_t)n);
@@ -401,6 +415,8 @@ static void cmd_session(struct gen *g, const char *a, const char *b)
 static void cmd_syn(struct gen *g)
 {
 	need_session(g);
+	if (g->sess[g->cur].udp)
+		die(g, "syn on a UDP session");
 	struct session *s = &g->sess[g->cur];
 	s->next_seq[DIR_C]--;
 	s->next_seq[DIR_S]--;
@@ -423,6 +439,8 @@ static int side_arg(const struct gen *g, const char *a)
 static void cmd_close(struct gen *g, bool rst, const char *who, const char *offset)
 {
 	need_session(g);
+	if (g->sess[g->cur].udp)
+		die(g, "fin/rst on a UDP session");
 	int d = side_arg(g, who);
 	if (offset && !rst)
 		die(g, "only rst takes a sequence offset");
@@ -503,6 +521,59 @@ static void cmd_misc(struct gen *g, const char *cmd, char **arg, int nargs)
 	}
 }
 
+/* dns [query] [ad] [tc] [id N] [rcode N] / q NAME TYPE / dnsend (pcapgen_dns.c). */
+static void cmd_dns(struct gen *g, char **w, int n)
+{
+	const char *err = NULL;
+
+	if (!g->dns)
+		g->dns = xrealloc(NULL, sizeof(*g->dns));
+	if (!strcmp(w[0], "dns")) {
+		bool query = false, ad = false, tc = false;
+		unsigned id = 0x4d54, rcode = 0;
+		for (int i = 1; i < n; i++) {
+			if (!strcmp(w[i], "query")) query = true;
+			else if (!strcmp(w[i], "ad")) ad = true;
+			else if (!strcmp(w[i], "tc")) tc = true;
+			else if (!strcmp(w[i], "id") && i + 1 < n) id = (unsigned)strtoul(w[++i], NULL, 0);
+			else if (!strcmp(w[i], "rcode") && i + 1 < n) rcode = (unsigned)strtoul(w[++i], NULL, 0);
+			else die(g, "dns wants [query] [ad] [tc] [id N] [rcode N]");
+		}
+		dns_begin(g->dns, query, ad, tc, id, rcode);
+		return;
+	}
+	if (!g->dns->open)
+		die(g, "%s outside a dns ... dnsend block", w[0]);
+	if (!strcmp(w[0], "q")) {
+		err = dns_question(g->dns, n > 1 ? w[1] : NULL, n > 2 ? w[2] : NULL);
+	} else {
+		need_session(g);
+		bool query = !(g->dns->flags & 0x8000);
+		size_t len = dns_end(g->dns);
+		int dir = query ? DIR_C : DIR_S;
+		g->pending_dir = dir;
+		if (!g->sess[g->cur].udp) {	/* RFC 1035 §4.2.2: a 2-byte length first */
+			uint8_t l[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+			pending_append(g, l, 2);
+		}
+		pending_append(g, g->dns->b, len);
+		flush_pending(g);
+	}
+	if (err)
+		die(g, "%s", err);
+}
+
+/* an|ns|ar NAME TTL TYPE DATA: a record of the open DNS message. */
+static void cmd_dns_record(struct gen *g, int section, char *rest)
+{
+	const char *err;
+
+	if (!g->dns || !g->dns->open)
+		die(g, "a record outside a dns ... dnsend block");
+	if ((err = dns_record(g->dns, section, rest)))
+		die(g, "%s", err);
+}
+
 /* Directives that are not payload: split into words and dispatch. */
 static void cmd_words(struct gen *g, char *line)
 {
@@ -513,8 +584,15 @@ static void cmd_words(struct gen *g, char *line)
 	if (n == 0)
 		return;
 	flush_pending(g);
-	if (!strcmp(w[0], "session"))
+	if (!strcmp(w[0], "session") || !strcmp(w[0], "udp")) {
+		int before = g->nsess;
 		cmd_session(g, n > 1 ? w[1] : NULL, n > 2 ? w[2] : NULL);
+		if (g->nsess > before)
+			g->sess[g->cur].udp = w[0][0] == 'u';
+		else if (g->sess[g->cur].udp != (w[0][0] == 'u'))
+			die(g, "that session was started as %s", g->sess[g->cur].udp ? "udp" : "tcp");
+	} else if (!strcmp(w[0], "dns") || !strcmp(w[0], "q") || !strcmp(w[0], "dnsend"))
+		cmd_dns(g, w, n);
 	else if (!strcmp(w[0], "syn"))
 		cmd_syn(g);
 	else if (!strcmp(w[0], "fin") || !strcmp(w[0], "rst"))
@@ -543,6 +621,12 @@ static void script_line(struct gen *g, char *line)
 		line[--len] = 0;
 	if (line[0] == '#')
 		return;
+	static const char *const sections[] = { "an ", "ns ", "ar " };
+	for (int i = 0; i < 3; i++)
+		if (!strncmp(line, sections[i], 3)) {
+			cmd_dns_record(g, i + 1, line + 3);
+			return;
+		}
 	for (size_t i = 0; i < sizeof(pay) / sizeof(pay[0]); i++) {
 		size_t pl = strlen(pay[i].prefix);
 		/* "C:" with nothing after it is an empty message (a bare prefix without the space). */
@@ -707,6 +791,24 @@ static void build_tcp(const struct session *s, const struct seg *sg, struct buf 
 	set16(t->b + 16, csum_fold(csum_add(sum, t->b, t->n)));
 }
 
+/* The UDP datagram (RFC 768) with its checksum over the pseudo-header. */
+static void build_udp(const struct session *s, const struct seg *sg, struct buf *t)
+{
+	const struct endpoint *src = &s->ep[sg->dir], *dst = &s->ep[!sg->dir];
+	t->n = 0;
+	put16(t, src->port);
+	put16(t, dst->port);
+	put16(t, (uint16_t)(8 + sg->len));
+	put16(t, 0);
+	putn(t, sg->data, sg->len);
+	size_t alen = src->family == 4 ? 4 : 16;
+	uint32_t sum = csum_add(0, src->addr, alen);
+	sum = csum_add(sum, dst->addr, alen);
+	sum += 17 + (uint32_t)t->n;
+	uint16_t c = csum_fold(csum_add(sum, t->b, t->n));
+	set16(t->b + 6, c ? c : 0xffff);
+}
+
 /* IPv4 header (RFC 791 §3.1) around an upper-layer piece; frag_off in 8-byte units. */
 static void put_ipv4(struct buf *b, struct session *s, int dir, const uint8_t *l4, size_t n,
 		     uint16_t id, bool more, uint16_t frag_off)
@@ -718,7 +820,7 @@ static void put_ipv4(struct buf *b, struct session *s, int dir, const uint8_t *l
 	put16(b, id);
 	put16(b, (uint16_t)((more ? 0x2000 : 0) | frag_off));
 	put8(b, 64);
-	put8(b, 6);
+	put8(b, s->udp ? 17 : 6);
 	put16(b, 0);
 	putn(b, s->ep[dir].addr, 4);
 	putn(b, s->ep[!dir].addr, 4);
@@ -731,18 +833,19 @@ static void put_ipv6(struct buf *b, struct session *s, int dir, const uint8_t *l
 		     int frag, uint32_t id, bool more, uint16_t frag_off)
 {
 	size_t ext = (s->l2.hop ? 8 : 0) + (frag ? 8 : 0);
+	uint8_t proto = s->udp ? 17 : 6;
 	put32(b, 0x60000000u);
 	put16(b, (uint16_t)(ext + n));
-	put8(b, s->l2.hop ? 0 : frag ? 44 : 6);
+	put8(b, s->l2.hop ? 0 : frag ? 44 : proto);
 	put8(b, 64);
 	putn(b, s->ep[dir].addr, 16);
 	putn(b, s->ep[!dir].addr, 16);
 	if (s->l2.hop) {
-		put8(b, frag ? 44 : 6), put8(b, 0);
+		put8(b, frag ? 44 : proto), put8(b, 0);
 		put8(b, 1), put8(b, 4), put32(b, 0);		/* PadN option of 4 bytes */
 	}
 	if (frag) {
-		put8(b, 6), put8(b, 0);
+		put8(b, proto), put8(b, 0);
 		put16(b, (uint16_t)(frag_off << 3 | (more ? 1 : 0)));
 		put32(b, id);
 	}
@@ -814,7 +917,10 @@ static void write_seg(struct gen *g, FILE *out, struct seg *sg)
 {
 	struct buf *tcp = &g->tcp, *fr = &g->frame;
 	struct session *s = &g->sess[sg->sess];
-	build_tcp(s, sg, tcp);
+	if (sg->udp)
+		build_udp(s, sg, tcp);
+	else
+		build_tcp(s, sg, tcp);
 	uint16_t id = s->ip_id[sg->dir]++;
 	bool frag = sg->fragment && tcp->n > 24;
 	size_t cut = frag ? 24 : tcp->n;
@@ -848,7 +954,7 @@ static void write_pcap(struct gen *g, FILE *out)
 		struct seg *sg = &g->segs[i];
 		if (g->o->one_side >= 0 && sg->dir != g->o->one_side)
 			continue;
-		if (g->o->no_syn && (sg->flags & F_SYN || (!sg->is_data && sg->flags == F_ACK &&
+		if (g->o->no_syn && !sg->udp && (sg->flags & F_SYN || (!sg->is_data && sg->flags == F_ACK &&
 							   i > 0 && g->segs[i - 1].flags & F_SYN)))
 			continue;
 		write_seg(g, out, sg);
