@@ -318,18 +318,33 @@ static const char days_sql[] = WINDOW_CTE
 	"SELECT substr(start_ts, 1, 10) AS day, sum(cleartext) AS clear FROM w"
 	" GROUP BY day HAVING clear > 0 ORDER BY day";
 
+/* One RFC 8460 policy entry per domain whose DNS was seen (policy_domain), else per server address.
+ * The type: tlsa when a session had DANE records (RFC 8461 §2: DANE wins when both are published),
+ * else sts, else no-policy-found; the TLSA records and MX hosts come from mail_hosts. */
+#define POLICY_KEY "CASE WHEN w.policy_domain IS NOT NULL THEN 'd:' || w.policy_domain" \
+		   " ELSE 'i:' || w.server_ip END"
+
 static const char servers_sql[] = WINDOW_CTE
 	", ft AS (SELECT DISTINCT f.session_id FROM findings f JOIN w ON w.id = f.session_id"
 	"          WHERE mt_tlsrpt(f.kind) IS NOT NULL)"
-	" SELECT w.server_ip, max(w.server_name),"
-	"  sum(w.transport IN ('starttls', 'implicit_tls') AND w.id NOT IN ft),"
-	"  sum(w.id IN ft)"
-	" FROM w GROUP BY w.server_ip ORDER BY w.server_ip";
+	", g AS (SELECT " POLICY_KEY " AS k, max(w.server_name) AS name,"
+	"  sum(w.transport IN ('starttls', 'implicit_tls') AND w.id NOT IN ft) AS ok,"
+	"  sum(w.id IN ft) AS failed, min(w.server_ip) AS ip, max(w.policy_domain) AS dom,"
+	"  CASE WHEN max(instr(w.policy, 'tlsa')) > 0 THEN 'tlsa'"
+	"       WHEN max(instr(w.policy, 'sts')) > 0 THEN 'sts' ELSE 'no-policy-found' END AS type"
+	"  FROM w GROUP BY k)"
+	" SELECT g.k, g.name, g.ok, g.failed, g.ip, g.dom, g.type,"
+	"  (SELECT group_concat(h.tlsa, '; ') FROM mail_hosts h"
+	"    WHERE h.domain = g.dom AND h.tlsa IS NOT NULL),"
+	"  (SELECT group_concat(host, ',') FROM (SELECT host FROM mail_hosts"
+	"    WHERE domain = g.dom AND preference IS NOT NULL ORDER BY preference, host))"
+	" FROM g ORDER BY g.k";
 
 static const char failures_sql[] = WINDOW_CTE
-	"SELECT w.server_ip, mt_tlsrpt(f.kind) AS rt, w.client_ip, count(DISTINCT w.id)"
+	"SELECT " POLICY_KEY " AS k, mt_tlsrpt(f.kind) AS rt, w.client_ip, w.server_ip,"
+	"  max(w.server_name), count(DISTINCT w.id)"
 	" FROM findings f JOIN w ON w.id = f.session_id WHERE rt IS NOT NULL"
-	" GROUP BY w.server_ip, rt, w.client_ip ORDER BY w.server_ip, rt, w.client_ip";
+	" GROUP BY k, rt, w.client_ip, w.server_ip ORDER BY k, rt, w.client_ip, w.server_ip";
 
 static sqlite3_stmt *prepare_window(sqlite3 *db, const char *sql, const struct report *r)
 {
@@ -400,10 +415,10 @@ static int load_days(sqlite3 *db, struct report *r)
 	return finish(st, rc);
 }
 
-static struct report_server *find_server(struct report *r, const char *ip)
+static struct report_server *find_server(struct report *r, const char *key)
 {
 	for (size_t i = 0; i < r->nsrv; i++)
-		if (ip && r->srv[i].ip && strcmp(r->srv[i].ip, ip) == 0)
+		if (key && r->srv[i].key && strcmp(r->srv[i].key, key) == 0)
 			return &r->srv[i];
 	return NULL;
 }
@@ -425,7 +440,9 @@ static int load_failures(sqlite3 *db, struct report *r)
 			return finish(st, SQLITE_NOMEM);
 		f->result_type = col_dup(st, 1);
 		f->sending_ip = col_dup(st, 2);
-		f->count = sqlite3_column_int64(st, 3);
+		f->receiving_ip = col_dup(st, 3);
+		f->mx_name = col_dup(st, 4);
+		f->count = sqlite3_column_int64(st, 5);
 	}
 	return finish(st, rc);
 }
@@ -441,10 +458,15 @@ static int load_servers(sqlite3 *db, struct report *r)
 		struct report_server *s = grow(&r->srv, &r->nsrv, sizeof(*s));
 		if (!s)
 			return finish(st, SQLITE_NOMEM);
-		s->ip = col_dup(st, 0);
+		s->key = col_dup(st, 0);
 		s->name = col_dup(st, 1);
 		s->ok = sqlite3_column_int64(st, 2);
 		s->failed = sqlite3_column_int64(st, 3);
+		s->ip = col_dup(st, 4);
+		s->domain = col_dup(st, 5);
+		s->type = col_dup(st, 6);
+		s->tlsa = col_dup(st, 7);
+		s->mx = col_dup(st, 8);
 	}
 	if (finish(st, rc) != 0)
 		return -1;
@@ -463,8 +485,12 @@ static void report_free(struct report *r)
 		for (size_t j = 0; j < r->srv[i].nfail; j++) {
 			free(r->srv[i].fail[j].result_type);
 			free(r->srv[i].fail[j].sending_ip);
+			free(r->srv[i].fail[j].receiving_ip);
+			free(r->srv[i].fail[j].mx_name);
 		}
 		free(r->srv[i].fail), free(r->srv[i].ip), free(r->srv[i].name);
+		free(r->srv[i].key), free(r->srv[i].domain), free(r->srv[i].type);
+		free(r->srv[i].tlsa), free(r->srv[i].mx);
 	}
 	free(r->dev), free(r->day), free(r->srv);
 }

@@ -279,14 +279,39 @@ static int write_json(const struct report *r, FILE *f)
 
 /* ---- TLS-RPT (RFC 8460 §4) ---- */
 
+/* A JSON array of the parts of list split at sep (RFC 8460 §4.4 policy-string, mx-host). */
+static void json_list(FILE *f, const char *list, const char *sep)
+{
+	char part[512];
+	size_t sl = strlen(sep);
+
+	fputc('[', f);
+	for (const char *p = list; p && *p;) {
+		const char *end = strstr(p, sep);
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		snprintf(part, sizeof(part), "%.*s", (int)n, p);
+		put_json(f, part);
+		p = end ? end + sl : p + n;
+		if (*p)
+			fputs(", ", f);
+	}
+	fputc(']', f);
+}
+
+/* RFC 8460 §4.4: the policy (type, string, domain, MX hosts), summary and failure details. */
 static void tlsrpt_policy(const struct report_server *s, FILE *f)
 {
-	fputs("    {\n      \"policy\": {\"policy-type\": \"no-policy-found\", \"policy-domain\": ", f);
-	put_json(f, s->name ? s->name : s->ip);
-	fputs(", \"mx-host\": [", f);
-	if (s->name)
-		put_json(f, s->name);
-	fprintf(f, "]},\n      \"summary\": {\"total-successful-session-count\": %ld, "
+	fputs("    {\n      \"policy\": {\"policy-type\": ", f);
+	put_json(f, s->type ? s->type : "no-policy-found");
+	if (s->type && strcmp(s->type, "tlsa") == 0 && s->tlsa) {
+		fputs(", \"policy-string\": ", f);
+		json_list(f, s->tlsa, "; ");
+	}
+	fputs(", \"policy-domain\": ", f);
+	put_json(f, s->domain ? s->domain : s->name ? s->name : s->ip);
+	fputs(", \"mx-host\": ", f);
+	json_list(f, s->mx ? s->mx : s->name, ",");
+	fprintf(f, "},\n      \"summary\": {\"total-successful-session-count\": %ld, "
 		"\"total-failure-session-count\": %ld},\n      \"failure-details\": [", s->ok,
 		s->failed);
 	for (size_t j = 0; j < s->nfail; j++) {
@@ -296,10 +321,10 @@ static void tlsrpt_policy(const struct report_server *s, FILE *f)
 		fputs(", \"sending-mta-ip\": ", f);
 		put_json(f, x->sending_ip);
 		fputs(", \"receiving-ip\": ", f);
-		put_json(f, s->ip);
-		if (s->name) {
+		put_json(f, x->receiving_ip);
+		if (x->mx_name) {
 			fputs(", \"receiving-mx-hostname\": ", f);
-			put_json(f, s->name);
+			put_json(f, x->mx_name);
 		}
 		fprintf(f, ", \"failed-session-count\": %ld}", x->count);
 	}

@@ -34,13 +34,19 @@ struct report_day {
 
 /* RFC 8460 §4.4 failure-details entry. */
 struct report_failure {
-	char *result_type, *sending_ip;
+	char *result_type, *sending_ip, *receiving_ip;
+	char *mx_name;		/* the receiving server's greeting/EHLO name, may be NULL */
 	long count;
 };
 
-/* RFC 8460 §4.4 policy entry: one per receiving server address. */
+/* RFC 8460 §4.4 policy entry: one per domain whose DNS was seen, else per server address. */
 struct report_server {
+	char *key;		/* "d:<domain>" or "i:<address>" */
 	char *ip, *name;	/* name: greeting/EHLO domain, may be NULL */
+	char *domain;		/* the policy domain (DNS seen), NULL: none known */
+	char *type;		/* "sts", "tlsa", "no-policy-found" */
+	char *tlsa;		/* the domain's TLSA records, "; "-separated, NULL none */
+	char *mx;		/* its MX hosts, comma-separated, NULL none seen */
 	long ok, failed;
 	struct report_failure *fail;
 	size_t nfail;

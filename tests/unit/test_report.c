@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "dhcp.h"
+#include "dns.h"
 #include "report.h"
 #include "store.h"
 #include "check.h"
@@ -266,6 +267,56 @@ static void test_tlsrpt(void)
 		      "assert all(x[\"receiving-ip\"] == \"198.51.100.25\" for x in m[\"failure-details\"])"));
 }
 
+/* A domain whose DNS was seen (MX, address, DANE TLSA with AD, MTA-STS): its sessions are reported
+ * under it with the real policy type and the TLSA records as policy-string. */
+static void test_tlsrpt_policy(void)
+{
+	char db[512], out[512], err[512];
+	time_t now = time(NULL);
+	struct dns_facts f = { .ad = true, .n = 4 };
+	struct session s;
+	uint8_t digest[32];
+
+	memset(digest, 0xab, sizeof(digest));
+	f.f[0] = (struct dns_fact){ .type = DF_MX, .ttl = 86400, .name = "policy.test" };
+	f.f[0].u.mx.pref = 10;
+	snprintf(f.f[0].u.mx.host, sizeof(f.f[0].u.mx.host), "mx.policy.test");
+	f.f[1] = (struct dns_fact){ .type = DF_ADDR, .ttl = 86400, .name = "mx.policy.test" };
+	f.f[1].u.addr.family = 4;
+	memcpy(f.f[1].u.addr.a, (uint8_t[]){ 198, 51, 100, 27 }, 4);
+	f.f[2] = (struct dns_fact){ .type = DF_TLSA, .ttl = 86400, .name = "mx.policy.test" };
+	f.f[2].u.tlsa = (struct dns_tlsa){ .usage = 3, .selector = 1, .mtype = 1, .len = 32 };
+	memcpy(f.f[2].u.tlsa.data, digest, 32);
+	f.f[3] = (struct dns_fact){ .type = DF_STS, .ttl = 86400, .name = "policy.test" };
+	snprintf(f.f[3].u.text, sizeof(f.f[3].u.text), "2026120101");
+	path_in("p.db", db, sizeof(db));
+	unlink(db);
+	struct store *st = store_open(db, err, sizeof(err));
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	CHECK(store_dns(st, &f, (uint64_t)(now - 7200) * 1000000) == 0);
+	clear_session(st, 7, 7001, now - 3600, "printer.example", 27);
+	base(&s, 8, 8001, now - 3000, 27);	/* a TLS session to the same host: successful */
+	s.transport = TRANSPORT_STARTTLS;
+	s.tls.state = TLS_COMPLETED;
+	put(st, &s);
+	store_close(st);
+	path_in("p.tlsrpt.json", out, sizeof(out));
+	CHECK(run_report("--db", db, "--format", "tlsrpt", "-o", out, NULL) == 0);
+	CHECK(json_ok(out, "p = {x[\"policy\"][\"policy-domain\"]: x for x in d[\"policies\"]}\n"
+		      "assert set(p) == {\"policy.test\"}, p\n"
+		      "m = p[\"policy.test\"]\n"
+		      "assert m[\"policy\"][\"policy-type\"] == \"tlsa\", m\n"
+		      "assert m[\"policy\"][\"policy-string\"] == [\"3 1 1 \" + \"ab\" * 32], m\n"
+		      "assert m[\"policy\"][\"mx-host\"] == [\"mx.policy.test\"], m\n"
+		      "assert m[\"summary\"] == {\"total-successful-session-count\": 1,"
+		      " \"total-failure-session-count\": 1}, m\n"
+		      "r = sorted(x[\"result-type\"] for x in m[\"failure-details\"])\n"
+		      "assert r == [\"starttls-not-supported\"], r\n"
+		      "assert m[\"failure-details\"][0][\"receiving-ip\"] == \"198.51.100.27\""));
+}
+
 /* ---- device identity: kind guess with its reason, DHCP facts, router MAC ---- */
 
 static void mac_session(struct store *st, uint8_t host, uint16_t port, time_t t, const char *helo,
@@ -450,6 +501,7 @@ int main(int argc, char **argv)
 	test_html();
 	test_json();
 	test_tlsrpt();
+	test_tlsrpt_policy();
 	test_exit_codes();
 	test_devices();
 	if (failures == 0 && !keep) {

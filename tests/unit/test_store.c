@@ -151,6 +151,8 @@ static void test_fresh_and_columns(void)
 	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
 	CHECK(qn(db, "PRAGMA application_id") == 0x6D746170);
 	CHECK(qn(db, "PRAGMA user_version") == 2);
+	CHECK(qn(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('dns_policy', 'mail_hosts',"
+		 " 'mail_hosts_host')") == 3);
 	CHECK(strcmp(q1(db, b, sizeof(b), "PRAGMA journal_mode"), "wal") == 0);
 	CHECK(strcmp(q1(db, b, sizeof(b), "SELECT helo FROM sessions"),
 		     "x'); DROP TABLE devices;-- %n%s \\x1b[31m\\xff\\xfe\"") == 0);
