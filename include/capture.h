@@ -16,10 +16,12 @@
 #define CAPTURE_TIMEOUT_MS 100
 #endif
 
-/* Default filter of live captures: TCP and DHCP, also inside one or two VLAN tags. */
+/* Default filter of live captures: TCP, DHCP and DNS answers (UDP from port 53), also inside one
+ * or two VLAN tags. */
+#define CAPTURE_UDP_DEFAULT "udp port 67 or udp port 68 or udp src port 53"
 #define CAPTURE_LIVE_FILTER_DEFAULT \
-	"tcp or udp port 67 or udp port 68 or (vlan and (tcp or udp port 67 or udp port 68))" \
-	" or (vlan and vlan and (tcp or udp port 67 or udp port 68))"
+	"tcp or " CAPTURE_UDP_DEFAULT " or (vlan and (tcp or " CAPTURE_UDP_DEFAULT "))" \
+	" or (vlan and vlan and (tcp or " CAPTURE_UDP_DEFAULT "))"
 
 struct capture;
 
