@@ -4,8 +4,9 @@
 #                                    zlib and libzstd (compressed capture files)
 #   scripts/install-deps.sh --test   also what the tests need: Postfix, swaks, Dovecot, curl, tcpdump,
 #                                    clang (fuzzing), tinyproxy, dante-server and proxychains4
-#                                    (tests/lab/proxy-lab.sh; the lab starts its own proxy instances,
-#                                    never the packaged services)
+#                                    (tests/lab/proxy-lab.sh), Knot DNS and Unbound
+#                                    (tests/lab/dane-lab.sh); the labs start their own instances,
+#                                    never the packaged services
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev libssl-dev sqlite3
@@ -13,7 +14,8 @@ pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev li
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(postfix swaks libnet-ssleay-perl tcpdump openssl sasl2-bin libsasl2-modules iproute2
 	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc chromium
-	       gzip zstd dovecot-imapd dovecot-pop3d curl tinyproxy dante-server proxychains4)
+	       gzip zstd dovecot-imapd dovecot-pop3d curl tinyproxy dante-server proxychains4
+	       knot knot-dnsutils unbound)
 fi
 
 missing=()

@@ -4,8 +4,8 @@
 Runs in the lab's router namespace behind an nftables redirect (original destination from
 SO_ORIGINAL_DST) and opens its own connection to that destination from --src, source port = client
 port + --port-offset, so both sides of every session have a fixed 4-tuple. The mode of a connection
-is looked up by the client's source port in --modes (lines "PORT MODE", read at each accept;
-unlisted ports are relayed untouched). One log line per action goes to --log, so a case can check
+is looked up by the client's source port in --modes (lines "PORT MODE", read at each accept; the
+first line that matches wins, "*" matches every port; unlisted ports are relayed untouched). One log line per action goes to --log, so a case can check
 that the tampering it expects really happened.
 
 Modes (RFC 3207 STARTTLS, RFC 5321 §4.2 reply syntax):
@@ -56,7 +56,7 @@ def mode_for(path, cport):
         with open(path) as f:
             for line in f:
                 p = line.split()
-                if len(p) == 2 and p[0] == str(cport):
+                if len(p) == 2 and p[0] in (str(cport), "*"):
                     return p[1] if p[1] in MODES else "pass"
     except OSError:
         pass
