@@ -144,7 +144,8 @@ zone:
     zonefile-load: whole
     journal-content: none
 EOF
-in_s knotd -c "$K/knot.conf" >"$K/stdout" 2>&1 &
+# Started with ip netns exec itself (not a shell function), so that $! is the daemon: signals reach it.
+ip netns exec "$NS_S" knotd -c "$K/knot.conf" >"$K/stdout" 2>&1 &
 PIDS="$PIDS $!"
 signed() { in_s kdig @127.0.0.1 -p 5300 +dnssec +norec example.test SOA | grep -q RRSIG; }
 wait_for "knotd (signed example.test)" signed
@@ -177,7 +178,7 @@ stub-zone:
     name: "example.test"
     stub-addr: 127.0.0.1@5300
 EOF
-in_s unbound -d -c "$U/unbound.conf" >"$U/stdout" 2>&1 &
+ip netns exec "$NS_S" unbound -d -c "$U/unbound.conf" >"$U/stdout" 2>&1 &
 PIDS="$PIDS $!"
 validated() {
 	in_c kdig @"$DNS_ADDR" +dnssec good.example.test MX >"$U/check.txt" 2>&1 &&
@@ -295,13 +296,13 @@ table ip mtdane {
 	}
 }
 EOF
-in_s python3 "$HERE/mitm.py" --listen 0.0.0.0:10025 --src 198.51.100.29 --port-offset -20000 \
+ip netns exec "$NS_S" python3 "$HERE/mitm.py" --listen 0.0.0.0:10025 --src 198.51.100.29 --port-offset -20000 \
 	--modes "$D/modes" --log "$D/mitm.log" >"$D/mitm.out" 2>&1 &
 PIDS="$PIDS $!"
 wait_for "mitm.py" grep -q listening "$D/mitm.out"
 
 # ---- capture the link, then mail ---------------------------------------------------------------
-in_c tcpdump -i "$VC" -U -n -s 0 -w "$D/raw.pcap" 2>"$D/tcpdump.log" &
+ip netns exec "$NS_C" tcpdump -i "$VC" -U -n -s 0 -w "$D/raw.pcap" 2>"$D/tcpdump.log" &
 TCPDUMP_PID=$!
 wait_for tcpdump grep -q "listening on" "$D/tcpdump.log"
 
