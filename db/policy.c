@@ -711,6 +711,23 @@ static int cert_covers(const struct tls_info *ti, const char *host)
 	return 0;
 }
 
+/* The TLS findings the session already has say which policy applied: " (policy sts of DOMAIN)"
+ * appended to their detail while it fits. */
+static void tag_findings(struct session *s, const char *policy, const char *domain)
+{
+	for (unsigned i = 0; i < s->nfindings; i++) {
+		struct finding *f = &s->findings[i];
+		if (!finding_kind_tlsrpt(f->kind) || f->kind == FK_POLICY_DOWNGRADE ||
+		    f->kind == FK_DANE_MISMATCH || f->kind == FK_MTA_STS_NAME_MISMATCH)
+			continue;
+		size_t n = strnlen(f->detail, sizeof(f->detail));
+		int w = snprintf(f->detail + n, sizeof(f->detail) - n, " (policy %s of %s)", policy,
+				 domain);
+		if (w < 0 || (size_t)w >= sizeof(f->detail) - n)
+			f->detail[n] = '\0';	/* does not fit: the detail stays as it was */
+	}
+}
+
 void policy_judge(struct policy *p, struct session *s, const struct policy_match *m)
 {
 	char t[DNS_TLSA_TEXT_MAX];
@@ -718,6 +735,8 @@ void policy_judge(struct policy *p, struct session *s, const struct policy_match
 	if (!p || m->domain < 0)
 		return;
 	const struct pdom *d = &p->dom[m->domain];
+	if (m->sts || m->tlsa)
+		tag_findings(s, s->policy, d->name);
 	const struct phost *h = m->host >= 0 ? &p->host[m->host] : NULL;
 	const struct tls_info *ti = &s->tls;
 
