@@ -460,6 +460,16 @@ static int learn_tlsa(struct policy *p, const struct dns_fact *f, bool ad, uint6
 	return put_host(p, h->name, h, -1, exp, ts) == 0 ? 1 : -1;
 }
 
+bool policy_wants(struct policy *p, const struct dns_facts *f)
+{
+	for (unsigned i = 0; p && f && i < f->n; i++)
+		if (f->f[i].type != DF_ADDR || find_host(p, f->f[i].name, false, 0))
+			return true;
+	if (p && f)
+		p->stats.addrs_not_mail += f->n;
+	return false;
+}
+
 int policy_learn(struct policy *p, const struct dns_facts *f, uint64_t ts_us)
 {
 	int rows = 0;

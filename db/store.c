@@ -768,6 +768,8 @@ int store_dns(struct store *st, const struct dns_facts *f, uint64_t ts_us)
 
 	if (!st || !f)
 		return -1;
+	if (!policy_wants(st->pol, f))
+		return 0;	/* the address of a name that is not a mail host: nothing to keep */
 	if (begin_batch(st) != 0)
 		return -1;
 	rows = policy_learn(st->pol, f, ts_us);

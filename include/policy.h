@@ -23,6 +23,10 @@ struct policy_stats {
 struct policy *policy_open(struct sqlite3 *db);
 void policy_close(struct policy *p);
 
+/* Would policy_learn keep anything of f? False when f holds only addresses of names not known as
+ * mail hosts (most DNS answers on a span): then nothing needs to be written (counted). */
+bool policy_wants(struct policy *p, const struct dns_facts *f);
+
 /* Learn the facts of one DNS response seen at packet time ts_us (each lives for its TTL, within
  * POLICY_TTL_FLOOR_S..POLICY_TTL_CAP_S); what changed is written to dns_policy / mail_hosts in the
  * writer's open transaction. Returns the rows written (>= 0), or -1 on a database error. */
