@@ -21,6 +21,18 @@ static void sink(void *ctx, struct session *s)
 	(void)n;
 }
 
+/* DNS facts as the writer would read them. */
+static void dns_sink(void *ctx, const struct dns_facts *f, uint64_t ts_us)
+{
+	volatile size_t n = 0;
+
+	(void)ctx;
+	(void)ts_us;
+	for (unsigned i = 0; i < f->n; i++)
+		n += strlen(f->f[i].name);
+	(void)n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[] = "/tmp/fuzz_pipeline_XXXXXX";
@@ -54,6 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.dpi = size & 1;
 		o.max_flows = 1024;
 		struct sensor *sn = sensor_new(&o, sink, NULL, err, sizeof(err));
+		if (sn)
+			sensor_set_dns_sink(sn, dns_sink, NULL);
 		struct capture_frame fr;
 		int n;
 		while (sn && (n = capture_next(cap, &fr)) != -1)
