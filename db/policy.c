@@ -614,7 +614,9 @@ void policy_resolve(struct policy *p, struct session *s, struct policy_match *m)
 
 	m->domain = m->host = -1;
 	m->sts = m->tlsa = false;
-	if (!p)
+	/* RFC 8461 §1 / RFC 7672 §1.3: policies for MTA-to-MTA delivery to MX hosts, not submission
+	 * (RFC 6409 on 587, RFC 8314 on 465) nor IMAP/POP3. */
+	if (!p || s->protocol != PROTO_SMTP || s->server_port == 587 || s->server_port == 465)
 		return;
 	nh = candidate_hosts(p, s, hosts, PROBE + 2);
 	struct pdom *d = pick_domain(p, s, hosts, nh);

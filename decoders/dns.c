@@ -186,6 +186,8 @@ static bool tag_value(const uint8_t *s, size_t n, const char *version, const cha
 		while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t'))
 			end--;
 		i++;	/* the ';' */
+		if (end == start)
+			continue;	/* an empty field ("a=1;;b=2", a trailing ';') */
 		const uint8_t *eq = memchr(s + start, '=', end - start);
 		if (!eq)
 			return false;

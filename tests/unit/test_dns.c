@@ -223,7 +223,7 @@ static void txt(struct msg *m, const char *owner, const char *const *parts, unsi
 
 static void test_txt(void)
 {
-	static const char *const sts[] = { "v=STSv1; id=20261128T1000", "00;" };
+	static const char *const sts[] = { "v=STSv1;; id=20261128T1000", "00;" };
 	static const char *const rpt[] = { "v=TLSRPTv1;rua=mailto:tlsrpt@example.test" };
 	static const char *const spf[] = { "v=spf1 -all" };
 	static const char *const bad[] = { "v=STSv2; id=1" };
