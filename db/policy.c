@@ -173,8 +173,8 @@ static unsigned victim(const uint64_t *exp_of, const bool *used, unsigned h, uns
 static struct pdom *find_dom(struct policy *p, const char *name, bool create, uint64_t now)
 {
 	unsigned h, cap = POLICY_DOMAINS_MAX;
-	uint64_t exp[PROBE];
-	bool used[PROBE], replaced;
+	uint64_t exp[PROBE] = { 0 };
+	bool used[PROBE] = { false }, replaced;
 
 	if (!name || !*name)
 		return NULL;
@@ -185,6 +185,8 @@ static struct pdom *find_dom(struct policy *p, const char *name, bool create, ui
 			return d;
 		exp[i] = d->exp;
 		used[i] = d->used;
+		if (!d->used)
+			break;	/* slots are never freed: the name is not further on */
 	}
 	if (!create)
 		return NULL;
@@ -200,8 +202,8 @@ static struct pdom *find_dom(struct policy *p, const char *name, bool create, ui
 static struct phost *find_host(struct policy *p, const char *name, bool create, uint64_t now)
 {
 	unsigned h, cap = POLICY_HOSTS_MAX;
-	uint64_t exp[PROBE];
-	bool used[PROBE], replaced;
+	uint64_t exp[PROBE] = { 0 };
+	bool used[PROBE] = { false }, replaced;
 
 	if (!name || !*name)
 		return NULL;
@@ -212,6 +214,8 @@ static struct phost *find_host(struct policy *p, const char *name, bool create, 
 			return x;
 		exp[i] = x->exp;
 		used[i] = x->used;
+		if (!x->used)
+			break;	/* slots are never freed: the name is not further on */
 	}
 	if (!create)
 		return NULL;
@@ -229,8 +233,8 @@ static void index_addr(struct policy *p, const struct ip_addr *a, const char *ho
 		       uint64_t now)
 {
 	unsigned h = hash_addr(a), cap = POLICY_ADDRS_MAX;
-	uint64_t e[PROBE];
-	bool used[PROBE], replaced;
+	uint64_t e[PROBE] = { 0 };
+	bool used[PROBE] = { false }, replaced;
 
 	for (unsigned i = 0; i < PROBE; i++) {
 		struct paddr *x = &p->addr[(h + i) % cap];
@@ -240,6 +244,8 @@ static void index_addr(struct policy *p, const struct ip_addr *a, const char *ho
 		}
 		e[i] = x->exp;
 		used[i] = x->used;
+		if (!x->used)
+			break;
 	}
 	struct paddr *x = &p->addr[victim(e, used, h, cap, now, &replaced)];
 	p->stats.replaced += replaced;
@@ -542,7 +548,9 @@ static unsigned candidate_hosts(struct policy *p, const struct session *s, struc
 	for (unsigned i = 0; i < PROBE && n < cap; i++) {
 		const struct paddr *a = &p->addr[(h + i) % POLICY_ADDRS_MAX];
 		struct phost *x;
-		if (a->used && addr_eq(&a->a, &s->server_ip) && a->exp >= s->start_us &&
+		if (!a->used)
+			break;
+		if (addr_eq(&a->a, &s->server_ip) && a->exp >= s->start_us &&
 		    (x = find_host(p, a->host, false, 0)))
 			out[n++] = x;
 	}

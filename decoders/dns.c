@@ -62,23 +62,32 @@ static enum dns_result skip_name(struct cur *c)
 	return DNS_BAD_LABEL;
 }
 
+/* Bytes of a name kept as they are (after lower-casing): 1, upper case 2 (GNU range designators). */
+static const uint8_t name_class[256] = {
+	['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['-'] = 1, ['_'] = 1, ['*'] = 1, ['A' ... 'Z'] = 2,
+};
+
 /* Append one label's bytes as text: lower case, [a-z0-9-_*] kept, anything else as \xNN. Returns
  * false when it does not fit. */
 static bool label_text(char *out, size_t cap, size_t *o, const uint8_t *l, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
+	size_t w = *o;
+
 	for (size_t i = 0; i < len; i++) {
-		uint8_t ch = l[i];
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (uint8_t)(ch - 'A' + 'a');
-		bool keep = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-			    ch == '_' || ch == '*';
-		if (*o + (keep ? 1 : 4) >= cap)
+		uint8_t ch = l[i], c = name_class[ch];
+		if (w + (c ? 1 : 4) >= cap)
 			return false;
-		if (keep)
-			out[(*o)++] = (char)ch;
-		else
-			*o += (size_t)snprintf(out + *o, cap - *o, "\\x%02x", ch);
+		if (c) {
+			out[w++] = (char)(c == 2 ? ch + ('a' - 'A') : ch);
+		} else {
+			out[w++] = '\\';
+			out[w++] = 'x';
+			out[w++] = hex[ch >> 4];
+			out[w++] = hex[ch & 15];
+		}
 	}
+	*o = w;
 	return true;
 }
 
@@ -277,13 +286,26 @@ static enum dns_result take_tlsa(struct dns_facts *out, const char *owner, uint3
 	return DNS_OK;
 }
 
+/* The owner name decoded straight into the fact just taken (no copy: most records read are
+ * addresses); on failure the fact is given back (*kept false). */
+static enum dns_result owner_into(const uint8_t *p, size_t n, struct dns_facts *out,
+				  struct dns_fact *f, size_t owner_off, bool *kept)
+{
+	enum dns_result r = read_name(p, n, owner_off, f->name, sizeof(f->name));
+
+	*kept = r == DNS_OK;
+	if (r != DNS_OK)
+		out->n--;
+	return r == NAME_TOO_LONG ? DNS_OK : r;	/* too long to keep: not an anomaly */
+}
+
 /* RFC 1035 §3.3.9 MX: PREFERENCE, EXCHANGE (a name, compressible, wholly inside the RDATA). */
-static enum dns_result take_mx(const uint8_t *p, size_t n, struct dns_facts *out, const char *owner,
+static enum dns_result take_mx(const uint8_t *p, size_t n, struct dns_facts *out, size_t owner_off,
 			       uint32_t ttl, struct cur rd, size_t rd_off)
 {
-	char host[DNS_NAME_TEXT_MAX];
 	uint16_t pref = get_u16(&rd);
 	enum dns_result r;
+	bool kept;
 
 	if (rd.err)
 		return DNS_BAD_RDATA;
@@ -293,34 +315,37 @@ static enum dns_result take_mx(const uint8_t *p, size_t n, struct dns_facts *out
 		return r == DNS_TRUNCATED ? DNS_BAD_RDATA : r;
 	if (cur_left(&rd) != 0)
 		return DNS_BAD_RDATA;
-	r = read_name(p, n, rd_off + name_off, host, sizeof(host));
-	if (r == NAME_TOO_LONG || (r == DNS_OK && !host[0]))
-		return DNS_OK;	/* too long to keep, or a null MX (RFC 7505): no mail host */
-	if (r != DNS_OK)
-		return r;
 	struct dns_fact *f = new_fact(out, DF_MX, ttl);
-	if (f) {
-		snprintf(f->name, sizeof(f->name), "%s", owner);
-		f->u.mx.pref = pref;
-		snprintf(f->u.mx.host, sizeof(f->u.mx.host), "%s", host);
+	if (!f)
+		return DNS_OK;
+	if ((r = owner_into(p, n, out, f, owner_off, &kept)) != DNS_OK || !kept)
+		return r;
+	f->u.mx.pref = pref;
+	r = read_name(p, n, rd_off + name_off, f->u.mx.host, sizeof(f->u.mx.host));
+	if (r != DNS_OK || !f->u.mx.host[0]) {
+		out->n--;	/* too long to keep, a null MX (RFC 7505: no mail host), or broken */
+		return r == NAME_TOO_LONG ? DNS_OK : r;
 	}
 	return DNS_OK;
 }
 
-static enum dns_result take_addr(struct dns_facts *out, const char *owner, uint32_t ttl,
-				 struct cur rd, uint16_t type)
+static enum dns_result take_addr(const uint8_t *p, size_t n, struct dns_facts *out,
+				 size_t owner_off, uint32_t ttl, struct cur rd, uint16_t type)
 {
 	size_t len = type == T_A ? 4 : 16;
+	enum dns_result r;
+	bool kept;
 
 	if (cur_left(&rd) != len)
 		return DNS_BAD_RDATA;	/* RFC 1035 §3.4.1: 4 octets; RFC 3596 §2.2: 16 */
 	struct dns_fact *f = new_fact(out, DF_ADDR, ttl);
-	if (f) {
-		snprintf(f->name, sizeof(f->name), "%s", owner);
-		memset(&f->u.addr, 0, sizeof(f->u.addr));
-		f->u.addr.family = type == T_A ? 4 : 6;
-		get_copy(&rd, f->u.addr.a, len);
-	}
+	if (!f)
+		return DNS_OK;
+	if ((r = owner_into(p, n, out, f, owner_off, &kept)) != DNS_OK || !kept)
+		return r;
+	memset(&f->u.addr, 0, sizeof(f->u.addr));
+	f->u.addr.family = type == T_A ? 4 : 6;
+	get_copy(&rd, f->u.addr.a, len);
 	return DNS_OK;
 }
 
@@ -331,24 +356,16 @@ static enum dns_result take_record(const uint8_t *p, size_t n, struct dns_facts 
 {
 	char owner[DNS_NAME_TEXT_MAX];
 	struct cur rd = cur_make(p + rd_off, rdlen);
-	enum dns_result r = read_name(p, n, owner_off, owner, sizeof(owner));
+	enum dns_result r;
 
-	if (r == NAME_TOO_LONG)
-		return DNS_OK;
+	if (type == T_A || type == T_AAAA)
+		return take_addr(p, n, out, owner_off, ttl, rd, type);
+	if (type == T_MX)
+		return take_mx(p, n, out, owner_off, ttl, rd, rd_off);
+	r = read_name(p, n, owner_off, owner, sizeof(owner));
 	if (r != DNS_OK)
-		return r;
-	switch (type) {
-	case T_A:
-	case T_AAAA:
-		return take_addr(out, owner, ttl, rd, type);
-	case T_MX:
-		return take_mx(p, n, out, owner, ttl, rd, rd_off);
-	case T_TXT:
-		return take_txt(out, owner, ttl, rd);
-	case T_TLSA:
-		return take_tlsa(out, owner, ttl, rd);
-	}
-	return DNS_OK;
+		return r == NAME_TOO_LONG ? DNS_OK : r;
+	return type == T_TXT ? take_txt(out, owner, ttl, rd) : take_tlsa(out, owner, ttl, rd);
 }
 
 static bool type_wanted(uint16_t type)
