@@ -7,47 +7,7 @@
 #include <strings.h>
 #include "limits.h"
 #include "policy.h"
-
-/* Slots probed from a name's hash before the entry that expires first among them is replaced. */
-#define PROBE 8
-/* Addresses and domains remembered per mail host. */
-#define HOST_ADDRS 4
-#define HOST_DOMAINS 4
-
-struct pdom {
-	bool used;
-	char name[DNS_NAME_TEXT_MAX];
-	uint64_t first_us, exp;			/* exp: the latest expiry of anything below */
-	uint64_t mx_exp, sts_exp, rpt_exp;
-	char sts_id[DNS_TXT_TEXT_MAX], rua[DNS_TXT_TEXT_MAX];
-	uint8_t nmx;
-	struct {
-		uint16_t pref;
-		uint64_t exp;
-		char host[DNS_NAME_TEXT_MAX];
-	} mx[POLICY_MX_MAX];
-};
-
-struct phost {
-	bool used;
-	bool tlsa_ad;				/* the TLSA answer had the AD bit */
-	char name[DNS_NAME_TEXT_MAX];
-	uint64_t first_us, exp, tlsa_exp, addr_exp;
-	uint64_t tlsa_msg;			/* the message its TLSA records came from */
-	uint8_t ntlsa, naddr, ndom;
-	struct dns_tlsa tlsa[POLICY_TLSA_MAX];
-	struct ip_addr addr[HOST_ADDRS];
-	char dom[HOST_DOMAINS][DNS_NAME_TEXT_MAX];	/* domains that name it as MX */
-};
-
-struct paddr {
-	bool used;
-	struct ip_addr a;
-	uint64_t exp;
-	char host[DNS_NAME_TEXT_MAX];
-};
-
-enum pstmt { P_DOM_PUT, P_HOST_PUT, P_HOST_ADDR, P_HOST_TLSA, P__COUNT };
+#include "policy_int.h"
 
 static const char *const psql[P__COUNT] = {
 	[P_DOM_PUT] = "INSERT INTO dns_policy(domain, mta_sts_id, mta_sts_expires, tlsrpt_rua,"
@@ -77,15 +37,6 @@ static const char *const psql[P__COUNT] = {
 			" last_seen = max(last_seen, ?4) WHERE host = ?1",
 };
 
-struct policy {
-	sqlite3 *db;
-	sqlite3_stmt *q[P__COUNT];
-	uint64_t msg;			/* messages learnt, numbering them */
-	struct policy_stats stats;
-	struct pdom dom[POLICY_DOMAINS_MAX];
-	struct phost host[POLICY_HOSTS_MAX];
-	struct paddr addr[POLICY_ADDRS_MAX];
-};
 
 struct policy *policy_open(struct sqlite3 *db)
 {
@@ -100,6 +51,10 @@ struct policy *policy_open(struct sqlite3 *db)
 			policy_close(p);
 			return NULL;
 		}
+	if (policy_load(p) != 0) {
+		policy_close(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -170,7 +125,7 @@ static unsigned victim(const uint64_t *exp_of, const bool *used, unsigned h, uns
 }
 
 /* Domain entry by name; with create, made (or a slot replaced) when absent. NULL when absent. */
-static struct pdom *find_dom(struct policy *p, const char *name, bool create, uint64_t now)
+struct pdom *policy_find_dom(struct policy *p, const char *name, bool create, uint64_t now)
 {
 	unsigned h, cap = POLICY_DOMAINS_MAX;
 	uint64_t exp[PROBE] = { 0 };
@@ -199,7 +154,7 @@ static struct pdom *find_dom(struct policy *p, const char *name, bool create, ui
 	return d;
 }
 
-static struct phost *find_host(struct policy *p, const char *name, bool create, uint64_t now)
+struct phost *policy_find_host(struct policy *p, const char *name, bool create, uint64_t now)
 {
 	unsigned h, cap = POLICY_HOSTS_MAX;
 	uint64_t exp[PROBE] = { 0 };
@@ -229,7 +184,7 @@ static struct phost *find_host(struct policy *p, const char *name, bool create, 
 }
 
 /* Remember that address a belongs to host until exp. */
-static void index_addr(struct policy *p, const struct ip_addr *a, const char *host, uint64_t exp,
+void policy_index_addr(struct policy *p, const struct ip_addr *a, const char *host, uint64_t exp,
 		       uint64_t now)
 {
 	unsigned h = hash_addr(a), cap = POLICY_ADDRS_MAX;
@@ -345,7 +300,7 @@ static int put_host(struct policy *p, const char *domain, const struct phost *h,
 
 /* ---- learning ---- */
 
-static void host_add_domain(struct phost *h, const char *dom)
+void policy_host_add_domain(struct phost *h, const char *dom)
 {
 	for (unsigned i = 0; i < h->ndom; i++)
 		if (strcmp(h->dom[i], dom) == 0)
@@ -357,8 +312,8 @@ static void host_add_domain(struct phost *h, const char *dom)
 /* RFC 1035 §3.3.9: an MX of domain; its host becomes a mail host. */
 static int learn_mx(struct policy *p, const struct dns_fact *f, uint64_t ts, uint64_t exp)
 {
-	struct pdom *d = find_dom(p, f->name, true, ts);
-	struct phost *h = find_host(p, f->u.mx.host, true, ts);
+	struct pdom *d = policy_find_dom(p, f->name, true, ts);
+	struct phost *h = policy_find_host(p, f->u.mx.host, true, ts);
 	unsigned k;
 
 	if (!d || !h)
@@ -380,7 +335,7 @@ static int learn_mx(struct policy *p, const struct dns_fact *f, uint64_t ts, uin
 	d->mx[k].exp = exp;
 	d->mx_exp = max64(d->mx_exp, exp);
 	d->exp = max64(d->exp, exp);
-	host_add_domain(h, d->name);
+	policy_host_add_domain(h, d->name);
 	h->exp = max64(h->exp, exp);
 	if (put_domain(p, d, ts) != 0 || put_host(p, d->name, h, f->u.mx.pref, exp, ts) != 0)
 		return -1;
@@ -390,7 +345,7 @@ static int learn_mx(struct policy *p, const struct dns_fact *f, uint64_t ts, uin
 /* RFC 1035 §3.4.1 / RFC 3596: an address of a name; kept only for mail hosts. */
 static int learn_addr(struct policy *p, const struct dns_fact *f, uint64_t ts, uint64_t exp)
 {
-	struct phost *h = find_host(p, f->name, false, ts);
+	struct phost *h = policy_find_host(p, f->name, false, ts);
 	char addrs[HOST_ADDRS * 48];
 	unsigned i;
 
@@ -407,7 +362,7 @@ static int learn_addr(struct policy *p, const struct dns_fact *f, uint64_t ts, u
 	}
 	h->addr_exp = max64(h->addr_exp, exp);
 	h->exp = max64(h->exp, exp);
-	index_addr(p, &f->u.addr, h->name, exp, ts);
+	policy_index_addr(p, &f->u.addr, h->name, exp, ts);
 	addrs_text(h, addrs, sizeof(addrs));
 	sqlite3_stmt *q = p->q[P_HOST_ADDR];
 	bind_text(q, 1, h->name);
@@ -419,7 +374,7 @@ static int learn_addr(struct policy *p, const struct dns_fact *f, uint64_t ts, u
 /* RFC 8461 §3.1 / RFC 8460 §3: a domain's MTA-STS id or TLS-RPT address. */
 static int learn_txt(struct policy *p, const struct dns_fact *f, uint64_t ts, uint64_t exp)
 {
-	struct pdom *d = find_dom(p, f->name, true, ts);
+	struct pdom *d = policy_find_dom(p, f->name, true, ts);
 
 	if (!d)
 		return 0;
@@ -438,7 +393,7 @@ static int learn_txt(struct policy *p, const struct dns_fact *f, uint64_t ts, ui
  * replaces what was known. */
 static int learn_tlsa(struct policy *p, const struct dns_fact *f, bool ad, uint64_t ts, uint64_t exp)
 {
-	struct phost *h = find_host(p, f->name, true, ts);
+	struct phost *h = policy_find_host(p, f->name, true, ts);
 	char tlsa[POLICY_TLSA_MAX * (DNS_TLSA_TEXT_MAX + 2)];
 
 	if (!h)
@@ -469,7 +424,7 @@ static int learn_tlsa(struct policy *p, const struct dns_fact *f, bool ad, uint6
 bool policy_wants(struct policy *p, const struct dns_facts *f)
 {
 	for (unsigned i = 0; p && f && i < f->n; i++)
-		if (f->f[i].type != DF_ADDR || find_host(p, f->f[i].name, false, 0))
+		if (f->f[i].type != DF_ADDR || policy_find_host(p, f->f[i].name, false, 0))
 			return true;
 	if (p && f)
 		p->stats.addrs_not_mail += f->n;
@@ -551,11 +506,11 @@ static unsigned candidate_hosts(struct policy *p, const struct session *s, struc
 		if (!a->used)
 			break;
 		if (addr_eq(&a->a, &s->server_ip) && a->exp >= s->start_us &&
-		    (x = find_host(p, a->host, false, 0)))
+		    (x = policy_find_host(p, a->host, false, 0)))
 			out[n++] = x;
 	}
 	for (unsigned i = 0; i < 2 && n < cap; i++) {
-		struct phost *x = find_host(p, names[i], false, 0);
+		struct phost *x = policy_find_host(p, names[i], false, 0);
 		bool dup = false;
 		for (unsigned j = 0; x && j < n; j++)
 			dup |= out[j] == x;
@@ -571,11 +526,11 @@ static unsigned candidate_hosts(struct policy *p, const struct session *s, struc
 static struct pdom *pick_domain(struct policy *p, const struct session *s, struct phost **hosts,
 				unsigned nh)
 {
-	struct pdom *rcpt = find_dom(p, s->rcpt_domain, false, 0), *first = NULL, *with = NULL;
+	struct pdom *rcpt = policy_find_dom(p, s->rcpt_domain, false, 0), *first = NULL, *with = NULL;
 
 	for (unsigned i = 0; i < nh; i++)
 		for (unsigned j = 0; j < hosts[i]->ndom; j++) {
-			struct pdom *d = find_dom(p, hosts[i]->dom[j], false, 0);
+			struct pdom *d = policy_find_dom(p, hosts[i]->dom[j], false, 0);
 			if (!d || !dom_has_mx(d, hosts[i]->name, s))
 				continue;
 			if (d == rcpt)
@@ -589,8 +544,8 @@ static struct pdom *pick_domain(struct policy *p, const struct session *s, struc
 		return with ? with : first;
 	if (rcpt)
 		return rcpt;
-	struct pdom *d = find_dom(p, s->tls.sni, false, 0);
-	return d ? d : find_dom(p, s->server_name, false, 0);
+	struct pdom *d = policy_find_dom(p, s->tls.sni, false, 0);
+	return d ? d : policy_find_dom(p, s->server_name, false, 0);
 }
 
 /* The mail host of domain d the session went to: a candidate that d names as MX, else d's only
@@ -610,9 +565,9 @@ static struct phost *pick_host(struct policy *p, const struct session *s, const 
 			only = d->mx[i].host;
 		}
 	if (live == 1)
-		return find_host(p, only, false, 0);
+		return policy_find_host(p, only, false, 0);
 	/* RFC 7672 §2.2.1: no MX, the domain is its own host (TLSA at _25._tcp.DOMAIN). */
-	return live == 0 ? find_host(p, d->name, false, 0) : NULL;
+	return live == 0 ? policy_find_host(p, d->name, false, 0) : NULL;
 }
 
 void policy_resolve(struct policy *p, struct session *s, struct policy_match *m)

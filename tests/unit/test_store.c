@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "oui.h"
+#include "dns.h"
 #include "store.h"
 #include "check.h"
 
@@ -564,6 +565,60 @@ static void test_ts_iso(void)
 	CHECK(strcmp(ts_iso(1764327359123999ULL, small, sizeof(small)), "2025-11") == 0);
 }
 
+/* DNS learnt in one run is still known in the next one on the same file (dns_policy, mail_hosts
+ * read back at open): the session of the second run gets the policy and policy_downgrade. */
+static void test_policy_across_runs(void)
+{
+	char p[512], err[512], b[512];
+	struct dns_facts f = { .ad = true, .n = 4 };
+	struct session s;
+	struct store *st;
+	sqlite3 *db;
+	uint64_t t = 1796205600;	/* 2026-12-01T10:00:00Z */
+
+	f.f[0] = (struct dns_fact){ .type = DF_MX, .ttl = 3600, .name = "example.net" };
+	f.f[0].u.mx.pref = 10;
+	snprintf(f.f[0].u.mx.host, sizeof(f.f[0].u.mx.host), "mx.example.net");
+	f.f[1] = (struct dns_fact){ .type = DF_ADDR, .ttl = 3600, .name = "mx.example.net" };
+	set_ip4(&f.f[1].u.addr, 198, 51, 100, 25);
+	f.f[2] = (struct dns_fact){ .type = DF_TLSA, .ttl = 3600, .name = "mx.example.net" };
+	f.f[2].u.tlsa = (struct dns_tlsa){ .usage = 3, .selector = 1, .mtype = 1, .len = 32 };
+	memset(f.f[2].u.tlsa.data, 0xcd, 32);
+	f.f[3] = (struct dns_fact){ .type = DF_STS, .ttl = 3600, .name = "example.net" };
+	snprintf(f.f[3].u.text, sizeof(f.f[3].u.text), "1");
+	path_in("policy.db", p, sizeof(p));
+	st = store_open(p, err, sizeof(err));
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	CHECK(store_dns(st, &f, t * 1000000) == 0);
+	store_close(st);
+
+	st = store_open(p, err, sizeof(err));
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	make_plain(&s, 9, 40009, t + 60, "printer.example");
+	CHECK(store_session(st, &s) == 0);
+	CHECK(session_has_finding(&s, FK_POLICY_DOWNGRADE));
+	CHECK(strcmp(s.policy, "sts+tlsa") == 0);
+	session_free(&s);
+	make_plain(&s, 10, 40010, t + 7200, "printer.example");	/* after the TTLs ran out */
+	CHECK(store_session(st, &s) == 0);
+	CHECK(!session_has_finding(&s, FK_POLICY_DOWNGRADE) && s.policy[0] == '\0');
+	session_free(&s);
+	store_close(st);
+
+	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(strcmp(q1(db, b, sizeof(b), "SELECT group_concat(coalesce(policy_domain, '-') || ' ' ||"
+			" coalesce(policy, '-'), ';') FROM (SELECT * FROM sessions ORDER BY id)"),
+		     "example.net sts+tlsa;- -") == 0);
+	CHECK(strcmp(q1(db, b, sizeof(b), "SELECT tlsa || ' ' || tlsa_ad || ' ' || addresses"
+			" FROM mail_hosts"), "3 1 1 " "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+		     " 1 198.51.100.25") == 0);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/mailtap-test-store-XXXXXX");
@@ -575,6 +630,7 @@ int main(void)
 	test_fresh_and_columns();
 	test_upgrade_v1();
 	test_tls_columns_and_upsert();
+	test_policy_across_runs();
 	test_duplicates();
 	test_refusals();
 	test_corrupt();
