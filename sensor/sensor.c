@@ -500,22 +500,28 @@ static void dns_message(struct sensor *s, const uint8_t *msg, size_t len, uint64
 }
 
 /* RFC 1035 §4.2.2 / RFC 7766 §8: DNS over TCP, each message after a 2-byte length. Read per
- * segment: the whole messages a segment of the server holds (answers that matter for mail are
- * small); a message split over segments is counted in dns_tcp_split and not read. */
+ * segment, without stream state: a segment of the server is read when it holds whole messages
+ * exactly (answers that matter for mail are small); anything else — a message split over segments,
+ * or a segment that continues one — is counted in dns_tcp_split and not read. */
 static void dns_tcp_segment(struct sensor *s, const struct packet *p)
 {
 	const uint8_t *b = p->payload;
-	size_t left = p->payload_len;
+	size_t left = p->payload_len, off = 0;
 
-	while (left >= 2) {
-		size_t len = (size_t)b[0] << 8 | b[1];
-		if (len > left - 2) {
-			s->c.dns_tcp_split++;
-			return;
-		}
-		dns_message(s, b + 2, len, p->ts_us);
-		b += 2 + len;
-		left -= 2 + len;
+	if (p->payload_wire_len != p->payload_len) {
+		s->c.dns_tcp_split++;	/* cut by the snaplen */
+		return;
+	}
+	while (off + 2 <= left)	/* first the framing: whole messages, nothing more */
+		off += 2 + ((size_t)b[off] << 8 | b[off + 1]);
+	if (off != left) {
+		s->c.dns_tcp_split++;
+		return;
+	}
+	for (off = 0; off < left;) {
+		size_t len = (size_t)b[off] << 8 | b[off + 1];
+		dns_message(s, b + off + 2, len, p->ts_us);
+		off += 2 + len;
 	}
 }
 
