@@ -723,8 +723,8 @@ void policy_judge(struct policy *p, struct session *s, const struct policy_match
 	if (m->tlsa && h && ti->cert_present && ti->dane && !dane_ok(h, ti->dane))
 		session_add_finding(s, FK_DANE_MISMATCH, s->start_us,
 				    "policy tlsa: certificate of %s (chain of %d seen) matches none of "
-				    "%u TLSA records (%.40s...)", h->name, ti->cert_chain_len, h->ntlsa,
-				    dns_tlsa_str(&h->tlsa[0], t, sizeof(t)));
+				    "%u %sTLSA records (%.40s...)", h->name, ti->cert_chain_len, h->ntlsa,
+				    h->tlsa_ad ? "validated " : "", dns_tlsa_str(&h->tlsa[0], t, sizeof(t)));
 	if (m->sts && h && ti->cert_present && cert_covers(ti, h->name) == 0)
 		session_add_finding(s, FK_MTA_STS_NAME_MISMATCH, s->start_us,
 				    "policy sts: certificate names (%.60s) do not cover MX host %s of %s",
