@@ -1,6 +1,7 @@
 /* gen.c — deterministic span-port capture generator for the benchmark: a seeded mix of web, DNS, SSH and SMTP flows, plus the SMTP truth file.
  *
- * Usage: gen [--size-mb N | --packets N] [--seed N] [--concurrency N] -o CAP.pcap -t TRUTH.tsv
+ * Usage: gen [--size-mb N | --packets N | --sessions N] [--seed N] [--concurrency N] [--dns-pct N]
+ *            [--mail] -o CAP.pcap -t TRUTH.tsv
  *
  * Writes a classic pcap (Ethernet; IPv4 mostly, some IPv6 and 802.1Q-tagged flows) of interleaved
  * flows until the size or packet target is reached, then lets the open flows finish (so every SMTP
@@ -11,6 +12,11 @@
  * use the documentation ranges. The truth file has one line per SMTP session, tab-separated:
  *   client_ip client_port server_ip server_port transport kind
  * with transport as mailtap must store it (plain, starttls, implicit_tls, tls_failed).
+ * --dns-pct N sets the share of the non-SMTP flows that are DNS (55 by default). --mail makes a
+ * relay's span instead: every flow SMTP on 25, 587 or 465 with short mails, and besides the kinds
+ * above STARTTLS stripped from the EHLO reply, clear text after a 220 to STARTTLS, a command
+ * injected behind STARTTLS, TLS 1.0 with 3DES, an SNI the certificate does not name, and clear
+ * SMTP on 465. --sessions N stops after N SMTP sessions.
  * Same options, same bytes: everything derives from the seed.
  */
 #include <arpa/inet.h>
@@ -24,17 +30,23 @@ enum { MAX_ACTIVE = 1024, NHOSTS = 4000, NPRINTERS = 400, MEAN_GAP_US = 300 };
 /* Share of bytes that is SMTP, in per mille. */
 enum { SMTP_PERMILLE = 80 };
 
+/* The kinds after K_IMPLICIT_FAIL are made only by --mail (the default capture stays as it was). */
 enum smtp_kind { K_PLAIN, K_NOT_USED, K_AUTH_CLEAR, K_REFUSED, K_TLS12, K_TLS13, K_TLS_FAIL,
-		 K_IMPLICIT12, K_IMPLICIT13, K_IMPLICIT_FAIL };
+		 K_IMPLICIT12, K_IMPLICIT13, K_IMPLICIT_FAIL, K_STRIPPED, K_NO_TLS, K_INJECTION,
+		 K_WEAK_TLS, K_NAME_MISMATCH, K_CLEAR_ON_465 };
 static const char *const smtp_kind_name[] = { "plain_no_starttls", "starttls_not_used", "auth_plain_clear",
 	"starttls_refused_454", "starttls_tls12", "starttls_tls13", "starttls_handshake_alert",
-	"implicit_tls12", "implicit_tls13", "implicit_handshake_alert" };
+	"implicit_tls12", "implicit_tls13", "implicit_handshake_alert", "starttls_stripped",
+	"starttls_then_clear", "starttls_injection", "tls10_3des", "sni_name_mismatch", "clear_on_465" };
 static const char *const smtp_kind_transport[] = { "plain", "plain", "plain", "plain", "starttls",
-	"starttls", "tls_failed", "implicit_tls", "implicit_tls", "tls_failed" };
+	"starttls", "tls_failed", "implicit_tls", "implicit_tls", "tls_failed", "plain", "tls_failed",
+	"starttls", "starttls", "starttls", "plain" };
 
 struct opts {
-	uint64_t size_bytes, packets, seed;
+	uint64_t size_bytes, packets, seed, sessions;
 	unsigned concurrency;
+	unsigned dns_pct;	/* share of the non-SMTP flows that are DNS, % */
+	bool mail;		/* --mail: every flow SMTP, short dialogues (a relay's span) */
 	const char *out, *truth;
 };
 
@@ -226,7 +238,7 @@ static void smtp_ehlo(struct gen *g, struct flow *f, uint32_t host, bool starttl
 static void smtp_mail_clear(struct gen *g, struct flow *f, uint32_t host)
 {
 	unsigned rcpts = rng_range(&g->rng, 1, 3), q = (unsigned)rng_next(&g->rng);
-	uint32_t att = rng_loguni(&g->rng, 800, 300000);
+	uint32_t att = g->o.mail ? rng_loguni(&g->rng, 200, 6000) : rng_loguni(&g->rng, 800, 300000);
 	char cmds[512];
 	int n = snprintf(cmds, sizeof(cmds), "MAIL FROM:<scan-%u@corp.example.test> SIZE=%u\r\n", host, att + 600);
 	for (unsigned i = 0; i < rcpts; i++)
@@ -272,7 +284,8 @@ static void smtp_inside_tls(struct gen *g, struct flow *f, bool t13)
 	for (unsigned i = 0; i < mails; i++) {
 		tls_appdata(f, DIR_C, rng_range(&g->rng, 70, 160), t13);
 		tls_appdata(f, DIR_S, rng_range(&g->rng, 60, 100), t13);
-		tls_appdata(f, DIR_C, rng_loguni(&g->rng, 1000, 200000), t13);
+		tls_appdata(f, DIR_C, g->o.mail ? rng_loguni(&g->rng, 300, 8000)
+						 : rng_loguni(&g->rng, 1000, 200000), t13);
 		tls_appdata(f, DIR_S, rng_range(&g->rng, 35, 45), t13);
 	}
 	tls_appdata(f, DIR_C, 6, t13);
@@ -281,17 +294,27 @@ static void smtp_inside_tls(struct gen *g, struct flow *f, bool t13)
 	flow_ctl(f, ST_FIN, DIR_C);
 }
 
-static void smtp_handshake(struct gen *g, struct flow *f, bool t13, bool fail)
+/* How a handshake of smtp_handshake goes: as usual, failed by an alert, or (--mail only) TLS 1.0
+ * with 3DES, or an SNI the certificate does not name. */
+enum hs_kind { HS_OK, HS_FAIL, HS_WEAK, HS_MISMATCH };
+
+static void smtp_handshake(struct gen *g, struct flow *f, bool t13, enum hs_kind hk)
 {
 	char sni[64];
 	snprintf(sni, sizeof(sni), "mx%u.example.test", rng_below(&g->rng, 60));
-	tls_client_hello(f, rng_pct(&g->rng, 80) ? sni : NULL, t13 || rng_pct(&g->rng, 50));
-	if (fail) {		/* handshake_failure (40) or protocol_version (70), then the server closes */
+	if (hk == HS_MISMATCH)
+		snprintf(sni, sizeof(sni), "mail.example.invalid");
+	tls_client_hello(f, hk == HS_MISMATCH || rng_pct(&g->rng, 80) ? sni : NULL,
+			 t13 || rng_pct(&g->rng, 50));
+	if (hk == HS_FAIL) {	/* handshake_failure (40) or protocol_version (70), then the server closes */
 		tls_alert(f, DIR_S, rng_pct(&g->rng, 50) ? 40 : 70, false);
 		flow_ctl(f, ST_FIN, DIR_S);
 		return;
 	}
-	tls_server_flight(f, t13);
+	if (hk == HS_WEAK)
+		tls_server_flight_legacy(f, 0x0301, 0x000A);	/* TLS 1.0, TLS_RSA_WITH_3DES_EDE_CBC_SHA */
+	else
+		tls_server_flight(f, t13);
 	tls_client_finish(f, t13);
 	tls_server_finish(f, t13);	/* TLS 1.3: the tickets, after the client's Finished */
 	smtp_inside_tls(g, f, t13);
@@ -311,9 +334,25 @@ static enum smtp_kind pick_kind(struct gen *g, uint16_t port)
 	return K_PLAIN;
 }
 
+/* --mail: a relay's and submission server's mix, every finding the decoders raise from the wire. */
+static enum smtp_kind pick_mail_kind(struct gen *g, uint16_t port)
+{
+	uint32_t r = rng_below(&g->rng, 100);
+	if (port == 465)
+		return r < 44 ? K_IMPLICIT12 : r < 88 ? K_IMPLICIT13 : r < 95 ? K_IMPLICIT_FAIL : K_CLEAR_ON_465;
+	static const struct { uint8_t upto; uint8_t kind; } table[] = {
+		{ 10, K_PLAIN }, { 18, K_NOT_USED }, { 24, K_AUTH_CLEAR }, { 29, K_REFUSED },
+		{ 54, K_TLS12 }, { 84, K_TLS13 }, { 88, K_TLS_FAIL }, { 91, K_STRIPPED },
+		{ 94, K_NO_TLS }, { 96, K_INJECTION }, { 98, K_WEAK_TLS }, { 100, K_NAME_MISMATCH } };
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (r < table[i].upto)
+			return (enum smtp_kind)table[i].kind;
+	return K_PLAIN;
+}
+
 static void build_smtp_dialogue(struct gen *g, struct flow *f, uint32_t host, enum smtp_kind k)
 {
-	bool starttls = k != K_PLAIN && k != K_AUTH_CLEAR;
+	bool starttls = k != K_PLAIN && k != K_AUTH_CLEAR && k != K_STRIPPED && k != K_CLEAR_ON_465;
 	smtp_ehlo(g, f, host, starttls, k == K_AUTH_CLEAR || (k == K_NOT_USED && rng_pct(&g->rng, 30)));
 	switch (k) {
 	case K_AUTH_CLEAR:
@@ -322,6 +361,8 @@ static void build_smtp_dialogue(struct gen *g, struct flow *f, uint32_t host, en
 		/* fall through */
 	case K_PLAIN:
 	case K_NOT_USED:
+	case K_STRIPPED:	/* a server that offers STARTTLS, its offer removed on the way */
+	case K_CLEAR_ON_465:
 		for (unsigned i = rng_range(&g->rng, 1, 2); i > 0; i--)
 			smtp_mail_clear(g, f, host);
 		smtp_quit(f);
@@ -333,10 +374,22 @@ static void build_smtp_dialogue(struct gen *g, struct flow *f, uint32_t host, en
 			smtp_mail_clear(g, f, host);
 		smtp_quit(f);
 		break;
+	case K_NO_TLS:		/* 220 to STARTTLS, then the client goes on in clear */
+		flow_printf(f, DIR_C, "STARTTLS\r\n");
+		flow_printf(f, DIR_S, "220 2.0.0 Ready to start TLS\r\n");
+		smtp_mail_clear(g, f, host);
+		smtp_quit(f);
+		break;
+	case K_INJECTION:	/* a command pipelined behind STARTTLS (CVE-2011-0411 class) */
+		flow_printf(f, DIR_C, "STARTTLS\r\nRSET\r\n");
+		flow_printf(f, DIR_S, "220 2.0.0 Ready to start TLS\r\n");
+		smtp_handshake(g, f, false, HS_OK);
+		break;
 	default:
 		flow_printf(f, DIR_C, "STARTTLS\r\n");
 		flow_printf(f, DIR_S, "220 2.0.0 Ready to start TLS\r\n");
-		smtp_handshake(g, f, k == K_TLS13, k == K_TLS_FAIL);
+		smtp_handshake(g, f, k == K_TLS13, k == K_TLS_FAIL ? HS_FAIL : k == K_WEAK_TLS ? HS_WEAK
+			       : k == K_NAME_MISMATCH ? HS_MISMATCH : HS_OK);
 		break;
 	}
 }
@@ -345,12 +398,17 @@ static void build_smtp(struct gen *g, struct flow *f, uint32_t host)
 {
 	uint32_t r = rng_below(&g->rng, 100);
 	uint16_t port = r < 55 ? 25 : r < 75 ? 587 : r < 88 ? 465 : r < 94 ? 2525 : 8025;
-	enum smtp_kind k = pick_kind(g, port);
-	server_addr(f, rng_below(&g->rng, 60) * 7, port);
+	if (g->o.mail)		/* relay and submission only */
+		port = r < 50 ? 25 : r < 80 ? 587 : 465;
+	enum smtp_kind k = g->o.mail ? pick_mail_kind(g, port) : pick_kind(g, port);
+	uint32_t server = rng_below(&g->rng, 60) * 7;
+	if (g->o.mail && (k == K_PLAIN || k == K_AUTH_CLEAR))
+		server = 430 + server / 7;	/* servers that never offer STARTTLS */
+	server_addr(f, server, port);
 	f->smtp = true;
 	flow_ctl(f, ST_SYN, DIR_C);
-	if (k >= K_IMPLICIT12)
-		smtp_handshake(g, f, k == K_IMPLICIT13, k == K_IMPLICIT_FAIL);
+	if (k >= K_IMPLICIT12 && k <= K_IMPLICIT_FAIL)
+		smtp_handshake(g, f, k == K_IMPLICIT13, k == K_IMPLICIT_FAIL ? HS_FAIL : HS_OK);
 	else
 		build_smtp_dialogue(g, f, host, k);
 	char cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN];
@@ -378,14 +436,17 @@ static uint64_t script_bytes(const struct flow *f)
 static void start_flow(struct gen *g, struct flow *f)
 {
 	flow_init(f, g->next_id++, g->o.seed);
-	bool smtp = g->smtp_bytes_est * 1000 < g->total_bytes_est * SMTP_PERMILLE;
-	uint32_t host = smtp ? rng_below(&g->rng, NPRINTERS * 2) : rng_below(&g->rng, NHOSTS);
+	bool smtp = g->o.mail || g->smtp_bytes_est * 1000 < g->total_bytes_est * SMTP_PERMILLE;
+	uint32_t host = smtp && !g->o.mail ? rng_below(&g->rng, NPRINTERS * 2) : rng_below(&g->rng, NHOSTS);
 	flow_shape(g, f, host);
 	if (smtp) {
 		build_smtp(g, f, host);
 	} else {
-		uint32_t r = rng_below(&g->rng, 100);
-		if (r < 55)
+		uint32_t r = rng_below(&g->rng, 100), dns = g->o.dns_pct;
+		/* The rest keeps its proportions whatever the DNS share (55: the original mix). */
+		if (r >= dns)
+			r = 55 + (r - dns) * 45 / (100 - dns);
+		if (r < 55 || dns >= 100)
 			build_dns(g, f);
 		else if (r < 63)
 			build_http(g, f);
@@ -405,6 +466,8 @@ static void start_flow(struct gen *g, struct flow *f)
 
 static bool target_reached(const struct gen *g)
 {
+	if (g->o.sessions)
+		return g->smtp_sessions >= g->o.sessions;
 	if (g->o.packets)
 		return g->pcap.packets >= g->o.packets;
 	return g->total_bytes_est >= g->o.size_bytes;	/* started flows fill the target once finished */
@@ -433,7 +496,8 @@ static void run(struct gen *g)
 
 static void usage(FILE *fp)
 {
-	fputs("Usage: gen [--size-mb N | --packets N] [--seed N] [--concurrency N] -o CAP.pcap -t TRUTH.tsv\n"
+	fputs("Usage: gen [--size-mb N | --packets N | --sessions N] [--seed N] [--concurrency N] [--dns-pct N]\n"
+	      "           [--mail] -o CAP.pcap -t TRUTH.tsv\n"
 	      "Writes a deterministic synthetic span-port capture and the list of its SMTP sessions.\n", fp);
 }
 
@@ -441,9 +505,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = { { "size-mb", 1, 0, 'm' }, { "packets", 1, 0, 'n' },
 		{ "seed", 1, 0, 's' }, { "concurrency", 1, 0, 'c' }, { "output", 1, 0, 'o' },
-		{ "truth", 1, 0, 't' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "truth", 1, 0, 't' }, { "help", 0, 0, 'h' }, { "sessions", 1, 0, 'S' },
+		{ "dns-pct", 1, 0, 'D' }, { "mail", 0, 0, 'M' }, { 0, 0, 0, 0 } };
 	int c;
-	*o = (struct opts){ .size_bytes = 200ull << 20, .seed = 1 };
+	*o = (struct opts){ .size_bytes = 200ull << 20, .seed = 1, .dns_pct = 55 };
 	while ((c = getopt_long(argc, argv, "m:n:s:c:o:t:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->size_bytes = strtoull(optarg, NULL, 10) << 20; break;
@@ -452,16 +517,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'c': o->concurrency = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'o': o->out = optarg; break;
 		case 't': o->truth = optarg; break;
+		case 'S': o->sessions = strtoull(optarg, NULL, 10); break;
+		case 'D': o->dns_pct = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'M': o->mail = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!o->out || !o->truth || optind != argc || (!o->size_bytes && !o->packets)) {
+	if (!o->out || !o->truth || optind != argc || (!o->size_bytes && !o->packets) || o->dns_pct > 100) {
 		usage(stderr);
 		return 2;
 	}
 	if (!o->concurrency) {	/* about one open flow per MB, 8..256: small files stay close to size */
-		uint64_t mb = o->packets ? o->packets / 1000 : o->size_bytes >> 20;
+		uint64_t mb = o->sessions ? o->sessions / 100 : o->packets ? o->packets / 1000
+											    : o->size_bytes >> 20;
 		o->concurrency = mb < 8 ? 8 : mb > 256 ? 256 : (unsigned)mb;
 	}
 	if (o->concurrency > MAX_ACTIVE)

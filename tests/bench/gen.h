@@ -128,6 +128,8 @@ bool flow_emit(struct flow *f, struct pcap_out *o);
  * sni may be NULL (no server_name extension). */
 void tls_client_hello(struct flow *f, const char *sni, bool offer13);
 void tls_server_flight(struct flow *f, bool tls13);
+/* The TLS 1.2-form flight with another ServerHello version and cipher suite (TLS 1.0, 3DES...). */
+void tls_server_flight_legacy(struct flow *f, uint16_t version, uint16_t suite);
 void tls_client_finish(struct flow *f, bool tls13);
 void tls_server_finish(struct flow *f, bool tls13);
 /* Application data of len plaintext bytes from dir, in records. */

@@ -82,14 +82,15 @@ void tls_client_hello(struct flow *f, const char *sni, bool offer13)
 	buf_free(&b);
 }
 
-static void server_hello(struct buf *b, struct rng *r, bool tls13)
+/* version and suite: 0 for the usual ones (TLS 1.2 form, AES-GCM). */
+static void server_hello(struct buf *b, struct rng *r, bool tls13, uint16_t version, uint16_t suite)
 {
 	size_t hs = hs_open(b, HS_SERVER_HELLO);
-	buf_u16(b, 0x0303);
+	buf_u16(b, version ? version : 0x0303);
 	buf_rand(b, r, 32);
 	buf_u8(b, 32);
 	buf_rand(b, r, 32);
-	buf_u16(b, tls13 ? 0x1302 : 0xC02B);
+	buf_u16(b, suite ? suite : tls13 ? 0x1302 : 0xC02B);
 	buf_u8(b, 0);
 	size_t exts = buf_open_len(b, 2);
 	if (tls13) {		/* RFC 8446 §4.2.1, §4.2.8 */
@@ -118,11 +119,11 @@ static void certificate12(struct buf *b)
 /* TLS 1.2: ServerHello, Certificate, ServerKeyExchange (ECDHE x25519, RFC 8422 §5.4),
  * ServerHelloDone in one record. TLS 1.3: ServerHello, the compatibility CCS (RFC 8446 §D.4), then
  * EncryptedExtensions..Finished as one encrypted record the size they would have. */
-void tls_server_flight(struct flow *f, bool tls13)
+static void server_flight(struct flow *f, bool tls13, uint16_t version, uint16_t suite)
 {
 	struct buf b = { 0 };
-	size_t rec = rec_open(&b, REC_HANDSHAKE, 0x0303);
-	server_hello(&b, &f->rng, tls13);
+	size_t rec = rec_open(&b, REC_HANDSHAKE, version ? version : 0x0303);
+	server_hello(&b, &f->rng, tls13, version, suite);
 	if (!tls13) {
 		certificate12(&b);
 		size_t hs = hs_open(&b, HS_SERVER_KEY_EXCHANGE);
@@ -142,6 +143,16 @@ void tls_server_flight(struct flow *f, bool tls13)
 	}
 	flow_lit(f, DIR_S, b.p, b.n);
 	buf_free(&b);
+}
+
+void tls_server_flight(struct flow *f, bool tls13)
+{
+	server_flight(f, tls13, 0, 0);
+}
+
+void tls_server_flight_legacy(struct flow *f, uint16_t version, uint16_t suite)
+{
+	server_flight(f, false, version, suite);
 }
 
 /* TLS 1.2: ClientKeyExchange, CCS, encrypted Finished. TLS 1.3: CCS and the encrypted Finished. */
