@@ -21,6 +21,8 @@ enum {
 struct ja3 {
 	EVP_MD_CTX *ctx;
 	bool first_field, first_value;
+	size_t n;		/* text gathered in buf, digested when full and at the end */
+	char buf[256];
 };
 
 static void ja3_begin(struct ja3 *j)
@@ -31,35 +33,60 @@ static void ja3_begin(struct ja3 *j)
 		j->ctx = NULL;
 	}
 	j->first_field = true;
+	j->n = 0;
+}
+
+/* Text into the digest a buffer at a time: one digest call per value cost more than the parse. */
+static void ja3_put(struct ja3 *j, const char *p, size_t n)
+{
+	if (j->n + n > sizeof(j->buf)) {
+		if (j->ctx)
+			EVP_DigestUpdate(j->ctx, j->buf, j->n);
+		j->n = 0;
+	}
+	memcpy(j->buf + j->n, p, n);
+	j->n += n;
 }
 
 static void ja3_field(struct ja3 *j)
 {
-	if (j->ctx && !j->first_field)
-		EVP_DigestUpdate(j->ctx, ",", 1);
+	if (!j->first_field)
+		ja3_put(j, ",", 1);
 	j->first_field = false;
 	j->first_value = true;
 }
 
+/* "-" unless first, then v in decimal (values are 16-bit, or 8-bit point formats). */
 static void ja3_value(struct ja3 *j, unsigned v)
 {
-	char buf[8];
-	int n = snprintf(buf, sizeof(buf), "%s%u", j->first_value ? "" : "-", v);
+	char buf[12], *e = buf + sizeof(buf), *p = e;
 
-	if (j->ctx && n > 0)
-		EVP_DigestUpdate(j->ctx, buf, (size_t)n);
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (!j->first_value)
+		*--p = '-';
+	ja3_put(j, p, (size_t)(e - p));
 	j->first_value = false;
 }
 
 /* Finish into out (33 bytes, lowercase hex); out stays "" if libcrypto failed. */
 static void ja3_end(struct ja3 *j, char out[33])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
-	if (j->ctx && EVP_DigestFinal_ex(j->ctx, md, &len) == 1 && len == 16)
-		for (unsigned i = 0; i < 16; i++)
-			snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (j->ctx && j->n)
+		EVP_DigestUpdate(j->ctx, j->buf, j->n);
+	j->n = 0;
+	if (j->ctx && EVP_DigestFinal_ex(j->ctx, md, &len) == 1 && len == 16) {
+		for (unsigned i = 0; i < 16; i++) {
+			out[2 * i] = hex[md[i] >> 4];
+			out[2 * i + 1] = hex[md[i] & 15];
+		}
+		out[32] = '\0';
+	}
 	EVP_MD_CTX_free(j->ctx);
 	j->ctx = NULL;
 }
