@@ -6,23 +6,17 @@
 #include <string.h>
 #include "history.h"
 #include "limits.h"
-#include "optls.h"
+#include "rowcache.h"
 
 enum hstmt {
-	H_SERVER_PUT, H_SERVER_GET, H_FAIL_GET, H_FAIL_PUT, H_FAIL_DEL, H__COUNT
+	H_SERVER_LOAD, H_SERVER_SAVE, H_FAIL_GET, H_FAIL_PUT, H_FAIL_DEL, H__COUNT
 };
 
 static const char *const hsql[H__COUNT] = {
-	[H_SERVER_PUT] = "INSERT INTO server_history(server_ip, server_port, ehlo_sessions,"
-			 " starttls_offers, last_offered, last_seen) VALUES (?1, ?2, ?5, ?3,"
-			 " CASE WHEN ?3 THEN ?4 END, ?4)"
-			 " ON CONFLICT(server_ip, server_port) DO UPDATE SET"
-			 "  ehlo_sessions = ehlo_sessions + excluded.ehlo_sessions,"
-			 "  starttls_offers = starttls_offers + excluded.starttls_offers,"
-			 "  last_offered = coalesce(excluded.last_offered, last_offered),"
-			 "  last_seen = excluded.last_seen",
-	[H_SERVER_GET] = "SELECT ehlo_sessions, starttls_offers, last_offered FROM server_history"
-			 " WHERE server_ip = ?1 AND server_port = ?2",
+	[H_SERVER_LOAD] = "SELECT ehlo_sessions, starttls_offers, last_offered, last_seen"
+			  " FROM server_history WHERE server_ip = ?1 AND server_port = ?2",
+	[H_SERVER_SAVE] = "INSERT OR REPLACE INTO server_history(server_ip, server_port, ehlo_sessions,"
+			  " starttls_offers, last_offered, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[H_FAIL_GET] = "SELECT start_us, end_us, ts, reason, session_id FROM tls_failures"
 		       " WHERE client_ip = ?1 AND server_ip = ?2",
 	[H_FAIL_PUT] = "INSERT OR REPLACE INTO tls_failures(client_ip, server_ip, start_us, end_us,"
@@ -30,9 +24,36 @@ static const char *const hsql[H__COUNT] = {
 	[H_FAIL_DEL] = "DELETE FROM tls_failures WHERE client_ip = ?1 AND server_ip = ?2",
 };
 
+/* Rows held in memory at most per table; past it they are written back and forgotten at a flush. */
+#define HISTORY_CACHE_MAX 65536
+/* Text columns held in memory (ISO times, finding kind names); longer values are not cached. */
+#define HTEXT 48
+
+/* A server_history row; valid = it mirrors the table (or the table with this batch's changes). */
+struct srv_row {
+	bool valid, dirty, exists;
+	int64_t ehlo, offers;
+	char last_offered[HTEXT], last_seen[HTEXT];	/* "" = NULL */
+	char ip[64];
+	int port;
+};
+
+/* A tls_failures row of a client and server; present = the row exists. */
+struct pair_row {
+	bool valid, dirty, present, sid_null;
+	int64_t start_us, end_us, sid;
+	char ts[HTEXT], reason[HTEXT];
+	char client[64], server[64];
+};
+
 struct history {
 	struct history_opts o;
 	sqlite3_stmt *q[H__COUNT];
+	struct rowcache *srv, *pair;
+	/* Undo of the last history_apply: the rows it changed, as they were. */
+	struct srv_row *u_srv, u_srv_old;
+	struct pair_row *u_pair, u_pair_old;
+	int err;
 };
 
 struct history *history_open(struct sqlite3 *db, const struct history_opts *o)
@@ -42,6 +63,12 @@ struct history *history_open(struct sqlite3 *db, const struct history_opts *o)
 	if (!h)
 		return NULL;
 	h->o = *o;
+	h->srv = rowcache_new(sizeof(struct srv_row), HISTORY_CACHE_MAX, NULL);
+	h->pair = rowcache_new(sizeof(struct pair_row), HISTORY_CACHE_MAX, NULL);
+	if (!h->srv || !h->pair) {
+		history_close(h);
+		return NULL;
+	}
 	for (int i = 0; i < H__COUNT; i++) {
 		if (sqlite3_prepare_v3(db, hsql[i], -1, SQLITE_PREPARE_PERSISTENT, &h->q[i],
 				       NULL) != SQLITE_OK) {
@@ -58,6 +85,8 @@ void history_close(struct history *h)
 		return;
 	for (int i = 0; i < H__COUNT; i++)
 		sqlite3_finalize(h->q[i]);
+	rowcache_free(h->srv);
+	rowcache_free(h->pair);
 	free(h);
 }
 
@@ -69,6 +98,110 @@ static int step_done(sqlite3_stmt *q)
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Copy a text column into dst (HTEXT bytes, "" for NULL); false when it cannot be held. */
+static bool col_text(sqlite3_stmt *q, int i, char *dst)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	size_t n = t ? strlen((const char *)t) : 0;
+
+	if (n >= HTEXT || (t && n == 0))
+		return false;	/* cannot be told apart from NULL, or too long to hold */
+	memcpy(dst, t ? (const char *)t : "", n + 1);
+	return true;
+}
+
+static void bind_text0(sqlite3_stmt *q, int i, const char *v)
+{
+	if (*v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* The server_history row of ip and port, read from the table on first use. NULL on a database
+ * error, out of memory, or a row whose text does not fit (mailtap writes only what fits). */
+static struct srv_row *server_row(struct history *h, const char *ip, int port)
+{
+	char key[70];
+	size_t iplen = strnlen(ip, 63), klen = iplen + 3;
+	struct srv_row *r;
+	sqlite3_stmt *q = h->q[H_SERVER_LOAD];
+	int rc;
+
+	memcpy(key, ip, iplen);
+	key[iplen] = '\0', key[iplen + 1] = (char)(port >> 8), key[iplen + 2] = (char)port;
+	r = rowcache_get(h->srv, key, klen);
+	if (!r && !(r = rowcache_add(h->srv, key, klen)))
+		return NULL;
+	if (r->valid)
+		return r;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->ip, ip, iplen);
+	r->port = port;
+	sqlite3_bind_text(q, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, port);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		r->exists = true;
+		r->ehlo = sqlite3_column_int64(q, 0);
+		r->offers = sqlite3_column_int64(q, 1);
+		if (!col_text(q, 2, r->last_offered) || !col_text(q, 3, r->last_seen))
+			rc = SQLITE_ERROR;
+		else
+			rc = sqlite3_step(q);
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	r->valid = true;
+	return r;
+}
+
+/* The tls_failures row of a client and server; load: read it from the table on first use
+ * (not needed when the caller replaces it whole). */
+static struct pair_row *pair_row(struct history *h, const char *client, const char *server,
+				 bool load)
+{
+	char key[130];
+	size_t cl = strnlen(client, 63), sl = strnlen(server, 63), klen = cl + 1 + sl;
+	struct pair_row *r;
+	sqlite3_stmt *q = h->q[H_FAIL_GET];
+	int rc;
+
+	memcpy(key, client, cl);
+	key[cl] = '\0';
+	memcpy(key + cl + 1, server, sl);
+	r = rowcache_get(h->pair, key, klen);
+	if (!r && !(r = rowcache_add(h->pair, key, klen)))
+		return NULL;
+	if (r->valid || !load)
+		return r;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->client, client, cl);
+	memcpy(r->server, server, sl);
+	sqlite3_bind_text(q, 1, client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, server, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		r->present = true;
+		r->start_us = sqlite3_column_int64(q, 0);
+		r->end_us = sqlite3_column_int64(q, 1);
+		r->sid_null = sqlite3_column_type(q, 4) == SQLITE_NULL;
+		r->sid = sqlite3_column_int64(q, 4);
+		if (!col_text(q, 2, r->ts) || !col_text(q, 3, r->reason))
+			rc = SQLITE_ERROR;
+		else
+			rc = sqlite3_step(q);
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	r->valid = true;
+	return r;
 }
 
 /* The TLS attempt of s failed, was refused or stripped: the reason (a finding kind), or NULL. */
@@ -86,58 +219,41 @@ static const char *tls_failure_reason(const struct session *s)
 	return NULL;
 }
 
-/* Remember a session with a plaintext EHLO reply. A session judged stripped (masked capability, or
- * by history) is tampered evidence, not the server's behaviour: it counts in neither column, so a
- * run of stripped sessions does not erode the offers that prove the strip. */
-static int remember_server(struct history *h, struct session *s, const char *server_ip,
-			   bool counted)
-{
-	sqlite3_stmt *q = h->q[H_SERVER_PUT];
-	char ts[32];
-
-	sqlite3_bind_text(q, 1, server_ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, s->server_port);
-	sqlite3_bind_int(q, 3, s->starttls_offered == 1);
-	sqlite3_bind_text(q, 4, ts_iso(s->start_us, ts, sizeof(ts)), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(q, 5, counted);
-	return step_done(q);
-}
-
 /* SPEC §4 starttls_stripped from history: the server offered STARTTLS in earlier sessions (at
  * least strip_threshold of them, and HISTORY_OFFER_PERCENT) and this plaintext EHLO reply lacks it. */
 static int judge_server(struct history *h, struct session *s, const char *server_ip)
 {
-	sqlite3_stmt *q;
-	int rc;
+	char ts[32];
+	struct srv_row *r;
 
 	if (s->starttls_offered < 0)
 		return 0;		/* no plaintext EHLO reply seen: nothing to learn */
-	if (s->starttls_offered != 0)
-		return remember_server(h, s, server_ip, true);
-	/* No offer: the earlier sessions judge it (a separate query, before it is remembered:
-	 * RETURNING would gather the row in a temporary table on every session, offer or not). */
-	q = h->q[H_SERVER_GET];
-	sqlite3_bind_text(q, 1, server_ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, s->server_port);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		int64_t seen = sqlite3_column_int64(q, 0), offers = sqlite3_column_int64(q, 1);
-		const unsigned char *last = sqlite3_column_text(q, 2);
-		if (offers >= h->o.strip_threshold && offers * 100 >= seen * HISTORY_OFFER_PERCENT)
-			session_add_finding(s, FK_STARTTLS_STRIPPED, s->start_us,
-					    "history: %sserver offered %s in %lld of %lld earlier "
-					    "sessions (last %s), not in this one",
-					    optls_words(s->protocol)->prefix,
-					    optls_words(s->protocol)->upgrade, (long long)offers,
-					    (long long)seen,
-					    last ? (const char *)last : "?");
-		rc = sqlite3_step(q);
-	}
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	if (rc != SQLITE_DONE)
+	r = server_row(h, server_ip, s->server_port);
+	if (!r)
 		return -1;
-	return remember_server(h, s, server_ip, !session_has_finding(s, FK_STARTTLS_STRIPPED));
+	h->u_srv = r;
+	h->u_srv_old = *r;
+	/* Remember this session; a session without the offer leaves starttls_offers and
+	 * last_offered as the earlier sessions left them. */
+	ts_iso(s->start_us, ts, sizeof(ts));
+	r->exists = r->dirty = true;
+	r->ehlo++;
+	snprintf(r->last_seen, sizeof(r->last_seen), "%s", ts);
+	if (s->starttls_offered == 1) {
+		r->offers++;
+		snprintf(r->last_offered, sizeof(r->last_offered), "%s", ts);
+	}
+	if (s->starttls_offered != 0)
+		return 0;
+	/* No offer: the counts, this session included, judge it. */
+	int64_t seen = r->ehlo - 1, offers = r->offers;
+	if (offers >= h->o.strip_threshold && offers * 100 >= seen * HISTORY_OFFER_PERCENT)
+		session_add_finding(s, FK_STARTTLS_STRIPPED, s->start_us,
+				    "history: server offered STARTTLS in %lld of %lld earlier "
+				    "sessions (last %s), not in this one",
+				    (long long)offers, (long long)seen,
+				    r->last_offered[0] ? r->last_offered : "?");
+	return 0;
 }
 
 /* SPEC §4 tls_downgrade: mail in clear after a failed, refused or stripped TLS attempt to the same
@@ -145,56 +261,51 @@ static int judge_server(struct history *h, struct session *s, const char *server
 static int judge_pair(struct history *h, struct session *s, const char *client_ip,
 		      const char *server_ip)
 {
-	/* Only a client that tried TLS can be downgraded: a STARTTLS sent (masked or not) or a
-	 * handshake begun. A client that was never offered STARTTLS (stripped) did not try. */
-	bool attempted = s->starttls_requested || s->tls.state != TLS_NONE;
-	const char *failed = attempted ? tls_failure_reason(s) : NULL;
-	sqlite3_stmt *q;
-	char ts[32];
+	const char *failed = tls_failure_reason(s);
+	bool tls_ok = s->transport == TRANSPORT_STARTTLS || s->transport == TRANSPORT_IMPLICIT_TLS;
+	struct pair_row *r = NULL;
 
 	if (s->mail_in_clear && failed) {
 		session_add_finding(s, FK_TLS_DOWNGRADE, s->end_us,
 				    "same connection: %s, then mail in clear", failed);
 	} else if (s->mail_in_clear) {
-		q = h->q[H_FAIL_GET];
-		sqlite3_bind_text(q, 1, client_ip, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, server_ip, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			uint64_t fstart = (uint64_t)sqlite3_column_int64(q, 0);
-			uint64_t fend = (uint64_t)sqlite3_column_int64(q, 1);
-			const unsigned char *fts = sqlite3_column_text(q, 2);
-			const unsigned char *why = sqlite3_column_text(q, 3);
-			int64_t sid = sqlite3_column_int64(q, 4);
-			if (fstart <= s->start_us && s->start_us <= fend + h->o.downgrade_window_us)
-				session_add_finding(s, FK_TLS_DOWNGRADE, s->start_us,
-						    "new connection %.1f s after %s at %s (session %lld), "
-						    "mail in clear",
-						    (double)(s->start_us - (fend < s->start_us ? fend
-								: s->start_us)) / 1e6,
-						    why ? (const char *)why : "?",
-						    fts ? (const char *)fts : "?", (long long)sid);
-		}
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
+		r = pair_row(h, client_ip, server_ip, true);
+		if (!r)
+			return -1;
+		uint64_t fstart = (uint64_t)r->start_us, fend = (uint64_t)r->end_us;
+		if (r->present && fstart <= s->start_us && s->start_us <= fend + h->o.downgrade_window_us)
+			session_add_finding(s, FK_TLS_DOWNGRADE, s->start_us,
+					    "new connection %.1f s after %s at %s (session %lld), "
+					    "mail in clear",
+					    (double)(s->start_us - (fend < s->start_us ? fend
+							: s->start_us)) / 1e6,
+					    r->reason[0] ? r->reason : "?",
+					    r->ts[0] ? r->ts : "?", (long long)r->sid);
 	}
-
+	if (!failed && !tls_ok)
+		return 0;
+	if (!r && !(r = pair_row(h, client_ip, server_ip, false)))
+		return -1;
+	h->u_pair = r;
+	h->u_pair_old = *r;
+	if (!r->valid) {	/* replaced whole: no need to read it first */
+		memset(r, 0, sizeof(*r));
+		snprintf(r->client, sizeof(r->client), "%s", client_ip);
+		snprintf(r->server, sizeof(r->server), "%s", server_ip);
+		r->valid = true;
+	}
+	r->dirty = true;
 	if (failed) {
-		q = h->q[H_FAIL_PUT];
-		sqlite3_bind_text(q, 1, client_ip, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, server_ip, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, (int64_t)s->start_us);
-		sqlite3_bind_int64(q, 4, (int64_t)s->end_us);
-		sqlite3_bind_text(q, 5, ts_iso(s->start_us, ts, sizeof(ts)), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 6, failed, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 7, (int64_t)s->id);
-		return step_done(q);
-	}
-	if (s->transport == TRANSPORT_STARTTLS || s->transport == TRANSPORT_IMPLICIT_TLS) {
+		r->present = true;
+		r->start_us = (int64_t)s->start_us;
+		r->end_us = (int64_t)s->end_us;
+		ts_iso(s->start_us, r->ts, sizeof(r->ts));
+		snprintf(r->reason, sizeof(r->reason), "%s", failed);
+		r->sid = (int64_t)s->id;
+		r->sid_null = false;
+	} else {
 		/* TLS worked again: an older failure explains nothing that follows. */
-		q = h->q[H_FAIL_DEL];
-		sqlite3_bind_text(q, 1, client_ip, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, server_ip, -1, SQLITE_STATIC);
-		return step_done(q);
+		r->present = false;
 	}
 	return 0;
 }
@@ -204,8 +315,92 @@ int history_apply(struct history *h, struct session *s, const char *client_ip,
 {
 	if (!h)
 		return 0;
+	h->u_srv = NULL;
+	h->u_pair = NULL;
 	int rc = judge_server(h, s, server_ip);
 	if (judge_pair(h, s, client_ip, server_ip))
 		rc = -1;
 	return rc;
+}
+
+void history_undo(struct history *h)
+{
+	if (!h)
+		return;
+	if (h->u_srv)
+		*h->u_srv = h->u_srv_old;
+	if (h->u_pair)
+		*h->u_pair = h->u_pair_old;
+	h->u_srv = NULL;
+	h->u_pair = NULL;
+}
+
+static void server_back(void *ctx, void *val)
+{
+	struct history *h = ctx;
+	struct srv_row *r = val;
+	sqlite3_stmt *q = h->q[H_SERVER_SAVE];
+
+	if (!r->dirty || h->err)
+		return;
+	sqlite3_bind_text(q, 1, r->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, r->port);
+	sqlite3_bind_int64(q, 3, r->ehlo);
+	sqlite3_bind_int64(q, 4, r->offers);
+	bind_text0(q, 5, r->last_offered);
+	bind_text0(q, 6, r->last_seen);
+	if (step_done(q) != 0)
+		h->err = -1;
+	r->dirty = false;
+}
+
+static void pair_back(void *ctx, void *val)
+{
+	struct history *h = ctx;
+	struct pair_row *r = val;
+	sqlite3_stmt *q = h->q[r->present ? H_FAIL_PUT : H_FAIL_DEL];
+
+	if (!r->dirty || h->err)
+		return;
+	sqlite3_bind_text(q, 1, r->client, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->server, -1, SQLITE_STATIC);
+	if (r->present) {
+		sqlite3_bind_int64(q, 3, r->start_us);
+		sqlite3_bind_int64(q, 4, r->end_us);
+		bind_text0(q, 5, r->ts);
+		bind_text0(q, 6, r->reason);
+		if (!r->sid_null)
+			sqlite3_bind_int64(q, 7, r->sid);
+	}
+	if (step_done(q) != 0)
+		h->err = -1;
+	r->dirty = false;
+}
+
+int history_flush(struct history *h)
+{
+	if (!h)
+		return 0;
+	h->err = 0;
+	h->u_srv = NULL;
+	h->u_pair = NULL;
+	rowcache_foreach(h->srv, server_back, h);
+	rowcache_foreach(h->pair, pair_back, h);
+	if (h->err)
+		return -1;
+	if (rowcache_full(h->srv))
+		rowcache_clear(h->srv);
+	if (rowcache_full(h->pair))
+		rowcache_clear(h->pair);
+	return 0;
+}
+
+void history_drop(struct history *h)
+{
+	if (!h)
+		return;
+	h->u_srv = NULL;
+	h->u_pair = NULL;
+	rowcache_clear(h->srv);
+	rowcache_clear(h->pair);
 }

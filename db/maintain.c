@@ -78,6 +78,9 @@ int store_retention(struct store *st, const struct retention *r, struct retentio
 	sqlite3 *db = store_sqlite(st);
 	int deleted = 0, n;
 
+	if (store_sync_rows(st) != 0)
+		return -1;
+
 	if (r->retain_days) {
 		/* Age is measured from the newest session, so reading an old capture keeps it. */
 		char cutoff[32] = "";

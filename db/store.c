@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <time.h>
 #include <unistd.h>
+#include "devices.h"
 #include "dhcp.h"
 #include "history.h"
 #include "oui.h"
@@ -21,33 +22,17 @@
 #define STORE_SCHEMA_VERSION 2
 
 enum stmt_id {
-	ST_DEVICE, ST_DEVICE_ID, ST_SESSION, ST_FINDING, ST_DHCP, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST__COUNT
+	ST_SESSION, ST_FINDING, ST_DHCP, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_UNDO_SESSION,
+	ST_DATA_VERSION, ST__COUNT
 };
 
+/* Device rows are kept in memory and written back per batch (devices.c), by the rules of this
+ * upsert, which the writer used per session before:
+ *   INSERT INTO devices(ip, mac, vendor, name, helo_names, ja3, vlan, first_seen, last_seen)
+ *   VALUES (...) ON CONFLICT(ip) DO UPDATE SET mac, vendor, name, ja3, vlan from the newer facts
+ *   (by last_seen), helo_names accumulating distinct names up to 1024 characters, first_seen the
+ *   minimum, last_seen the maximum. */
 static const char *const stmt_sql[ST__COUNT] = {
-	[ST_DEVICE] =
-	"INSERT INTO devices(ip, mac, vendor, name, helo_names, ja3, vlan, first_seen, last_seen)"
-	" VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)"
-	" ON CONFLICT(ip) DO UPDATE SET"
-	"  mac = CASE WHEN excluded.last_seen >= coalesce(last_seen, '')"
-	"        THEN coalesce(excluded.mac, mac) ELSE coalesce(mac, excluded.mac) END,"
-	"  vendor = CASE WHEN excluded.last_seen >= coalesce(last_seen, '') AND excluded.mac IS NOT NULL"
-	"        THEN excluded.vendor ELSE coalesce(vendor, excluded.vendor) END,"
-	"  name = CASE WHEN excluded.last_seen >= coalesce(last_seen, '')"
-	"        THEN coalesce(excluded.name, name) ELSE coalesce(name, excluded.name) END,"
-	"  ja3 = CASE WHEN excluded.last_seen >= coalesce(last_seen, '')"
-	"        THEN coalesce(excluded.ja3, ja3) ELSE coalesce(ja3, excluded.ja3) END,"
-	"  vlan = CASE WHEN excluded.last_seen >= coalesce(last_seen, '')"
-	"        THEN excluded.vlan ELSE vlan END,"
-	"  helo_names = CASE WHEN excluded.name IS NULL THEN helo_names"
-	"        WHEN helo_names IS NULL THEN excluded.name"
-	"        WHEN instr(',' || helo_names || ',', ',' || excluded.name || ',') > 0"
-	"          OR length(helo_names) > 1024 THEN helo_names"
-	"        ELSE helo_names || ',' || excluded.name END,"
-	"  first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),"
-	"  last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)",
-	[ST_DEVICE_ID] = "SELECT id FROM devices WHERE ip = ?1",
 	[ST_SESSION] =
 	"INSERT INTO sessions(device_id, client_ip, client_port, server_ip, server_port, start_ts,"
 	" end_ts, vlan, client_mac, helo, banner, server_name, transport, starttls_offered,"
@@ -84,9 +69,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT one_session",
-	[ST_RELEASE] = "RELEASE one_session",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO one_session",
+	/* A session whose findings could not be written goes again (findings by cascade). */
+	[ST_UNDO_SESSION] = "DELETE FROM sessions WHERE id = ?1",
+	/* Changes when another connection commits: the rows held in memory are stale then. */
+	[ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
 struct store {
@@ -98,6 +84,8 @@ struct store {
 	uint64_t batch_start_us;	/* monotonic time the open transaction began */
 	struct history *hist;		/* cross-session evidence (stripping, downgrades) */
 	struct policy *pol;		/* mail DNS seen: the policy of a session's domain */
+	struct devcache *dev;		/* device rows, written back at each commit */
+	int64_t data_version;		/* of the file when the last batch began */
 	struct oui_db *oui;		/* loaded on the first MAC address */
 	bool oui_tried;
 	struct store_stats stats;
@@ -206,6 +194,11 @@ static sqlite3 *open_rw(const char *path, char *err, size_t errcap)
 	/* No memory statistics: they take a global mutex on every allocation. Only possible before
 	 * SQLite's first use in the process; later it is refused, harmlessly. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* No bulk page-cache allocation per cache: the CHECK (x IN (...)) constraints of sessions and
+	 * findings open an ephemeral table on every insert, and an 80 KiB bulk made and freed each
+	 * time sends the heap's top back to the kernel and faults it in again (a third of the CPU
+	 * time of a mail-heavy capture). Pages are then allocated one by one, as they are used. */
+	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	/* One thread (the writer) uses the connection: no per-call connection mutex. */
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX, NULL);
@@ -380,6 +373,15 @@ struct store *store_open(const char *path, char *err, size_t errcap)
 		return NULL;
 	}
 	st->db = db;
+	/* The writer binds transport, protocol and severity only from the fixed name tables that
+	 * the CHECK (x IN (...)) constraints list (unit_store proves each name passes them), and
+	 * SQLite builds a temporary index of the list for every row it checks: more than the rest
+	 * of a session's insert. The constraints stay in the schema for every other writer. */
+	if (exec(db, "PRAGMA ignore_check_constraints = ON;", path, err, errcap) != 0) {
+		free(st);
+		sqlite3_close(db);
+		return NULL;
+	}
 	for (int i = 0; i < ST__COUNT; i++) {
 		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i],
 				       NULL) != SQLITE_OK) {
@@ -389,7 +391,8 @@ struct store *store_open(const char *path, char *err, size_t errcap)
 			return NULL;
 		}
 	}
-	if (store_configure_history(st, HISTORY_STRIP_THRESHOLD, HISTORY_DOWNGRADE_WINDOW_S) ||
+	st->dev = devcache_new(db);
+	if (!st->dev || store_configure_history(st, HISTORY_STRIP_THRESHOLD, HISTORY_DOWNGRADE_WINDOW_S) ||
 	    !(st->pol = policy_open(db))) {
 		snprintf(err, errcap, "cannot prepare statements on '%s': %s", path,
 			 sqlite3_errmsg(db));
@@ -506,28 +509,13 @@ static void fill_text(struct store *st, const struct session *s, struct row_text
 	anomalies_text(s, t->anomalies, sizeof(t->anomalies));
 }
 
-static int write_device(struct store *st, const struct session *s, struct row_text *t)
+/* What the session says about its client, for the devices table. */
+static struct device_facts device_facts(const struct session *s, const struct row_text *t)
 {
-	sqlite3_stmt *q = st->st[ST_DEVICE];
-	int rc;
-
-	bind_str(q, 1, t->client_ip);
-	bind_str(q, 2, t->mac);
-	bind_str(q, 3, t->vendor);
-	bind_str(q, 4, s->helo);
-	bind_str(q, 5, s->tls.ja3);
-	bind_opt_int(q, 6, s->vlan != 0, s->vlan);
-	bind_str(q, 7, t->start);
-	bind_str(q, 8, t->end);
-	/* Then its id by a second lookup: cheaper than RETURNING (see write_session). */
-	if (run(q) != SQLITE_OK)
-		return -1;
-	q = st->st[ST_DEVICE_ID];
-	bind_str(q, 1, t->client_ip);
-	rc = run_returning(q, &t->device_id);
-	if (rc == 1)
-		st->stats.devices_written++;
-	return rc == 1 ? 0 : -1;
+	return (struct device_facts){
+		.ip = t->client_ip, .mac = t->mac, .vendor = t->vendor, .name = s->helo,
+		.ja3 = s->tls.ja3, .first = t->start, .last = t->end, .vlan = s->vlan,
+	};
 }
 
 static void bind_tls(sqlite3_stmt *q, const struct tls_info *tls, const struct row_text *t)
@@ -638,6 +626,8 @@ static int write_findings(struct store *st, const struct session *s, const struc
 /* The open transaction is gone: its rows are lost (counted). */
 static void drop_batch(struct store *st)
 {
+	devcache_drop(st->dev);		/* what memory held of the batch is gone with it */
+	history_drop(st->hist);
 	st->stats.rows_lost += st->pending;
 	st->in_txn = false;
 	st->pending = 0;
@@ -660,34 +650,62 @@ static int begin_batch(struct store *st)
 		st->stats.write_errors++;
 		return -1;
 	}
+	int64_t version = st->data_version;
+	if (run_returning(st->st[ST_DATA_VERSION], &version) == 1 && version != st->data_version) {
+		devcache_drop(st->dev);	/* another connection wrote: read the rows again */
+		history_drop(st->hist);
+		st->data_version = version;
+	}
 	st->in_txn = true;
 	st->pending = 0;
 	st->batch_start_us = mono_us();
 	return 0;
 }
 
-/* Device, session and findings of s inside a savepoint: all of them or none. */
+/* Take back what write_all wrote of a session that failed half-way, inside the open batch. */
+static void undo_session(struct store *st, struct session *s, const struct device_facts *df,
+			 bool device_inserted, int64_t device_id)
+{
+	history_undo(st->hist);
+	if (sqlite3_get_autocommit(st->db))
+		return;		/* the batch itself is gone: after_failure drops it */
+	if (s->id) {
+		sqlite3_bind_int64(st->st[ST_UNDO_SESSION], 1, (int64_t)s->id);
+		run(st->st[ST_UNDO_SESSION]);
+		s->id = 0;
+	}
+	if (device_inserted)
+		devcache_forget_insert(st->dev, df, device_id);
+}
+
+/* Device, session and findings of s: all of them or none (a failure half-way is undone by
+ * undo_session; no savepoint per session). Device and history rows change in memory. */
 static int write_all(struct store *st, struct session *s, struct row_text *t)
 {
 	struct policy_match pm;
+	struct device_facts df = device_facts(s, t);
+	uint64_t findings_before = st->pending_findings;
+	bool inserted = false;
 	int rc;
 
-	if (run(st->st[ST_SAVEPOINT]) != SQLITE_OK)
+	if (devcache_id(st->dev, &df, &t->device_id, &inserted) != 0)
 		return -1;
 	policy_resolve(st->pol, s, &pm);	/* policy columns, before the row is written */
-	rc = write_device(st, s, t);
-	if (rc == 0)
-		rc = write_session(st, s, t);
+	rc = write_session(st, s, t);
 	if (rc == 1 && history_apply(st->hist, s, t->client_ip, t->server_ip) != 0)
 		rc = -1;
 	if (rc == 1)
 		policy_judge(st->pol, s, &pm);	/* after history: its downgrades count */
 	if (rc == 1)
 		rc = write_findings(st, s, t) == 0 ? 1 : -1;
-	if (rc < 0 && !sqlite3_get_autocommit(st->db))
-		run(st->st[ST_ROLLBACK_TO]);
-	if (!sqlite3_get_autocommit(st->db))
-		run(st->st[ST_RELEASE]);
+	if (rc >= 0 && !inserted && devcache_merge(st->dev, &df) != 0)
+		rc = -1;
+	if (rc < 0) {
+		st->pending_findings = findings_before;
+		undo_session(st, s, &df, inserted, t->device_id);
+		return -1;
+	}
+	st->stats.devices_written++;
 	return rc;
 }
 
@@ -788,7 +806,9 @@ int store_flush(struct store *st)
 
 	if (!st || !st->in_txn)
 		return 0;
-	rc = run(st->st[ST_COMMIT]);
+	rc = devcache_flush(st->dev) == 0 && history_flush(st->hist) == 0 ? SQLITE_OK : SQLITE_ERROR;
+	if (rc == SQLITE_OK)
+		rc = run(st->st[ST_COMMIT]);
 	if (rc == SQLITE_BUSY) {	/* transaction still open: retried on the next flush */
 		st->stats.write_errors++;
 		return -1;
@@ -825,6 +845,7 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->st[i]);
 	history_close(st->hist);
 	policy_close(st->pol);
+	devcache_free(st->dev);
 	sqlite3_close(st->db);
 	oui_free(st->oui);
 	free(st);
@@ -833,4 +854,15 @@ void store_close(struct store *st)
 sqlite3 *store_sqlite(struct store *st)
 {
 	return st->db;
+}
+
+int store_sync_rows(struct store *st)
+{
+	int rc = 0;
+
+	if (st->in_txn && (devcache_flush(st->dev) != 0 || history_flush(st->hist) != 0))
+		rc = -1;
+	devcache_drop(st->dev);
+	history_drop(st->hist);
+	return rc;
 }

@@ -8,3 +8,9 @@ add_test(NAME unit_store COMMAND test_store)
 add_executable(test_report ${CMAKE_SOURCE_DIR}/tests/unit/test_report.c)
 target_link_libraries(test_report PRIVATE mt_db)
 add_test(NAME unit_report COMMAND test_report)
+
+# unit_devcache: the writer's in-memory device rows against the upsert they replace; names vs CHECKs.
+add_executable(test_devcache ${CMAKE_SOURCE_DIR}/tests/unit/test_devcache.c)
+target_include_directories(test_devcache PRIVATE ${CMAKE_SOURCE_DIR}/db)
+target_link_libraries(test_devcache PRIVATE mt_db)
+add_test(NAME unit_devcache COMMAND test_devcache)
