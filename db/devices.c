@@ -7,8 +7,9 @@
 #include "rowcache.h"
 #include "session.h"
 
-/* Addresses held at most; past it the table is written back and emptied at the next flush. */
-#define DEVCACHE_MAX 65536
+/* Addresses held at most (a few MiB); past it the rows are written back and forgotten at the next
+ * flush, and read again as needed. */
+#define DEVCACHE_MAX 16384
 
 enum { D_LOAD, D_INSERT, D_UPDATE, D_DELETE, D_UPSERT, D__COUNT };
 
@@ -315,6 +316,7 @@ int devcache_merge(struct devcache *dc, const struct device_facts *f)
 	if (!r->last || (last && strcmp(last, r->last) > 0))
 		coalesce(&r->last, last, NULL);
 	r->dirty = true;
+	rowcache_mark(dc->rows, r);
 	free(mac), free(vendor), free(name), free(ja3), free(first), free(last);
 	return 0;
 }
@@ -365,7 +367,7 @@ static void write_back(void *ctx, void *val)
 int devcache_flush(struct devcache *dc)
 {
 	dc->err = 0;
-	rowcache_foreach(dc->rows, write_back, dc);
+	rowcache_foreach_marked(dc->rows, write_back, dc);
 	if (dc->err)
 		return -1;
 	if (rowcache_full(dc->rows))

@@ -24,27 +24,25 @@ static const char *const hsql[H__COUNT] = {
 	[H_FAIL_DEL] = "DELETE FROM tls_failures WHERE client_ip = ?1 AND server_ip = ?2",
 };
 
-/* Rows held in memory at most per table; past it they are written back and forgotten at a flush. */
-#define HISTORY_CACHE_MAX 65536
+/* Rows held in memory at most per table (a few MiB); past it they are written back and forgotten
+ * at a flush, and read again as needed. */
+#define HISTORY_CACHE_MAX 16384
 /* Text columns held in memory (ISO times, finding kind names); longer values are not cached. */
-#define HTEXT 48
+#define HTEXT 32
 
 /* A server_history row; valid = it mirrors the table (or the table with this batch's changes). */
 struct srv_row {
 	bool valid, dirty, exists;
 	int64_t ehlo, offers;
 	char last_offered[HTEXT], last_seen[HTEXT];	/* "" = NULL */
-	char ip[64];
-	int port;
-};
+};	/* its key: server address text, NUL, port (2 bytes, big-endian) */
 
 /* A tls_failures row of a client and server; present = the row exists. */
 struct pair_row {
 	bool valid, dirty, present, sid_null;
 	int64_t start_us, end_us, sid;
 	char ts[HTEXT], reason[HTEXT];
-	char client[64], server[64];
-};
+};	/* its key: client address text, NUL, server address text */
 
 struct history {
 	struct history_opts o;
@@ -138,8 +136,6 @@ static struct srv_row *server_row(struct history *h, const char *ip, int port)
 	if (r->valid)
 		return r;
 	memset(r, 0, sizeof(*r));
-	memcpy(r->ip, ip, iplen);
-	r->port = port;
 	sqlite3_bind_text(q, 1, ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 2, port);
 	rc = sqlite3_step(q);
@@ -180,8 +176,6 @@ static struct pair_row *pair_row(struct history *h, const char *client, const ch
 	if (r->valid || !load)
 		return r;
 	memset(r, 0, sizeof(*r));
-	memcpy(r->client, client, cl);
-	memcpy(r->server, server, sl);
 	sqlite3_bind_text(q, 1, client, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, server, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
@@ -237,6 +231,7 @@ static int judge_server(struct history *h, struct session *s, const char *server
 	 * last_offered as the earlier sessions left them. */
 	ts_iso(s->start_us, ts, sizeof(ts));
 	r->exists = r->dirty = true;
+	rowcache_mark(h->srv, r);
 	r->ehlo++;
 	snprintf(r->last_seen, sizeof(r->last_seen), "%s", ts);
 	if (s->starttls_offered == 1) {
@@ -290,11 +285,10 @@ static int judge_pair(struct history *h, struct session *s, const char *client_i
 	h->u_pair_old = *r;
 	if (!r->valid) {	/* replaced whole: no need to read it first */
 		memset(r, 0, sizeof(*r));
-		snprintf(r->client, sizeof(r->client), "%s", client_ip);
-		snprintf(r->server, sizeof(r->server), "%s", server_ip);
 		r->valid = true;
 	}
 	r->dirty = true;
+	rowcache_mark(h->pair, r);
 	if (failed) {
 		r->present = true;
 		r->start_us = (int64_t)s->start_us;
@@ -341,10 +335,13 @@ static void server_back(void *ctx, void *val)
 	struct srv_row *r = val;
 	sqlite3_stmt *q = h->q[H_SERVER_SAVE];
 
+	size_t klen;
+	const char *ip = rowcache_key(r, &klen);
+
 	if (!r->dirty || h->err)
 		return;
-	sqlite3_bind_text(q, 1, r->ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, r->port);
+	sqlite3_bind_text(q, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, (unsigned char)ip[klen - 2] << 8 | (unsigned char)ip[klen - 1]);
 	sqlite3_bind_int64(q, 3, r->ehlo);
 	sqlite3_bind_int64(q, 4, r->offers);
 	bind_text0(q, 5, r->last_offered);
@@ -360,10 +357,14 @@ static void pair_back(void *ctx, void *val)
 	struct pair_row *r = val;
 	sqlite3_stmt *q = h->q[r->present ? H_FAIL_PUT : H_FAIL_DEL];
 
+	size_t klen;
+	const char *client = rowcache_key(r, &klen);
+	size_t cl = strlen(client);
+
 	if (!r->dirty || h->err)
 		return;
-	sqlite3_bind_text(q, 1, r->client, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->server, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 1, client, (int)cl, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, client + cl + 1, (int)(klen - cl - 1), SQLITE_STATIC);
 	if (r->present) {
 		sqlite3_bind_int64(q, 3, r->start_us);
 		sqlite3_bind_int64(q, 4, r->end_us);
@@ -384,8 +385,8 @@ int history_flush(struct history *h)
 	h->err = 0;
 	h->u_srv = NULL;
 	h->u_pair = NULL;
-	rowcache_foreach(h->srv, server_back, h);
-	rowcache_foreach(h->pair, pair_back, h);
+	rowcache_foreach_marked(h->srv, server_back, h);
+	rowcache_foreach_marked(h->pair, pair_back, h);
 	if (h->err)
 		return -1;
 	if (rowcache_full(h->srv))

@@ -1,4 +1,5 @@
 /* rowcache.c — a small string-keyed table of fixed-size values (chained hash, grows by doubling). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rowcache.h"
@@ -6,13 +7,17 @@
 struct entry {
 	struct entry *next;
 	uint64_t hash;
-	size_t klen;
+	uint32_t klen;
+	uint32_t marked;
 	unsigned char *key;		/* follows the value in the same allocation */
 	max_align_t val[];
 };
 
 struct rowcache {
 	struct entry **b;
+	struct entry **marks;		/* changed since the last write-back */
+	uint32_t nmarks, capmarks;
+	int overflow;			/* a mark was lost: the next walk covers every value */
 	uint32_t nb, n, max;
 	size_t val_size;
 	void (*drop)(void *val);
@@ -86,7 +91,7 @@ void *rowcache_add(struct rowcache *c, const void *key, size_t klen)
 	if (!e)
 		return NULL;
 	e->hash = hash_key(key, klen);
-	e->klen = klen;
+	e->klen = (uint32_t)klen;
 	e->key = (unsigned char *)e->val + c->val_size;
 	memcpy(e->key, key, klen);
 	e->next = c->b[e->hash & (c->nb - 1)];
@@ -102,10 +107,63 @@ void rowcache_foreach(struct rowcache *c, void (*fn)(void *ctx, void *val), void
 			fn(ctx, e->val);
 }
 
+static struct entry *entry_of(void *val)
+{
+	return (struct entry *)((char *)val - offsetof(struct entry, val));
+}
+
+const void *rowcache_key(const void *val, size_t *klen)
+{
+	const struct entry *e = (const struct entry *)((const char *)val - offsetof(struct entry, val));
+
+	*klen = e->klen;
+	return e->key;
+}
+
+int rowcache_mark(struct rowcache *c, void *val)
+{
+	struct entry *e = entry_of(val);
+
+	if (e->marked)
+		return 1;
+	if (c->nmarks == c->capmarks) {
+		uint32_t cap = c->capmarks ? c->capmarks * 2 : 256;
+		struct entry **m = realloc(c->marks, cap * sizeof(*m));
+		if (!m) {
+			c->overflow = 1;
+			return 0;
+		}
+		c->marks = m;
+		c->capmarks = cap;
+	}
+	e->marked = 1;
+	c->marks[c->nmarks++] = e;
+	return 1;
+}
+
+void rowcache_foreach_marked(struct rowcache *c, void (*fn)(void *ctx, void *val), void *ctx)
+{
+	if (c->overflow) {
+		for (uint32_t i = 0; i < c->nmarks; i++)
+			c->marks[i]->marked = 0;
+		c->nmarks = 0;
+		c->overflow = 0;
+		rowcache_foreach(c, fn, ctx);
+		return;
+	}
+	for (uint32_t i = 0; i < c->nmarks; i++) {
+		c->marks[i]->marked = 0;
+		fn(ctx, c->marks[i]->val);
+	}
+	c->nmarks = 0;
+}
+
 void rowcache_clear(struct rowcache *c)
 {
 	if (!c)
 		return;
+	c->nmarks = 0;
+	c->overflow = 0;
 	for (uint32_t i = 0; i < c->nb; i++) {
 		struct entry *e = c->b[i], *next;
 		for (; e; e = next) {
@@ -129,6 +187,7 @@ void rowcache_free(struct rowcache *c)
 	if (!c)
 		return;
 	rowcache_clear(c);
+	free(c->marks);
 	free(c->b);
 	free(c);
 }

@@ -16,8 +16,15 @@ void rowcache_free(struct rowcache *c);
 void *rowcache_get(struct rowcache *c, const void *key, size_t klen);
 /* Add key (absent, checked by the caller) with a zeroed value; NULL when out of memory. */
 void *rowcache_add(struct rowcache *c, const void *key, size_t klen);
+/* The key val is stored under (valid as long as val), its length in *klen. */
+const void *rowcache_key(const void *val, size_t *klen);
 /* Call fn for every value, in no particular order; fn must not add or clear. */
 void rowcache_foreach(struct rowcache *c, void (*fn)(void *ctx, void *val), void *ctx);
+/* Note val (from rowcache_get/add) as changed. Out of memory, it returns 0 and the next
+ * rowcache_foreach_marked walks every value instead (fn must tell changed ones itself). */
+int rowcache_mark(struct rowcache *c, void *val);
+/* Call fn for every value marked since the last call, once each, and forget the marks. */
+void rowcache_foreach_marked(struct rowcache *c, void (*fn)(void *ctx, void *val), void *ctx);
 /* Remove every value. */
 void rowcache_clear(struct rowcache *c);
 /* True when the table holds max values or more: time to clear it after writing it back. */

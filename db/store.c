@@ -9,6 +9,7 @@
 #include "devices.h"
 #include "dhcp.h"
 #include "history.h"
+#include "limits.h"
 #include "oui.h"
 #include "policy.h"
 #include "schema_sql.h"
@@ -377,7 +378,10 @@ struct store *store_open(const char *path, char *err, size_t errcap)
 	 * the CHECK (x IN (...)) constraints list (unit_store proves each name passes them), and
 	 * SQLite builds a temporary index of the list for every row it checks: more than the rest
 	 * of a session's insert. The constraints stay in the schema for every other writer. */
-	if (exec(db, "PRAGMA ignore_check_constraints = ON;", path, err, errcap) != 0) {
+	char pragmas[128];
+	snprintf(pragmas, sizeof(pragmas), "PRAGMA ignore_check_constraints = ON;"
+		 " PRAGMA cache_size = -%d;", STORE_CACHE_KIB);
+	if (exec(db, pragmas, path, err, errcap) != 0) {
 		free(st);
 		sqlite3_close(db);
 		return NULL;

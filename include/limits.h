@@ -118,9 +118,18 @@
 #define DPI_PACKET_BUDGET 8
 #endif
 
-/* Rows per database transaction, and the longest a finished session waits before it is written. */
+/* Rows per database transaction, and the longest a finished session waits before it is written.
+ * Each commit writes every page it changed to the WAL again (the unique index of sessions takes
+ * rows all over), so a batch of a few thousand sessions writes a third of the pages of batches of
+ * 300; live capture commits every STORE_FLUSH_INTERVAL_MS anyway. */
 #ifndef STORE_BATCH_ROWS
-#define STORE_BATCH_ROWS 1000
+#define STORE_BATCH_ROWS 10000
+#endif
+/* SQLite page cache of the writer, KiB (SQLite's default is 2000): the indexes of a mail-heavy
+ * link's database stay in memory instead of being read back from the file on every batch. Used
+ * only as the database grows. */
+#ifndef STORE_CACHE_KIB
+#define STORE_CACHE_KIB 8192
 #endif
 #ifndef STORE_FLUSH_INTERVAL_MS
 #define STORE_FLUSH_INTERVAL_MS 1000

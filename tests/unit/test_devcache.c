@@ -204,6 +204,11 @@ static void test_names_pass_checks(void)
 	sqlite3_close(db);
 }
 
+static void add_up(void *ctx, void *val)
+{
+	*(int *)ctx += *(int *)val;
+}
+
 static void test_rowcache(void)
 {
 	struct rowcache *c = rowcache_new(sizeof(int), 5000, NULL);
@@ -226,6 +231,14 @@ static void test_rowcache(void)
 	}
 	CHECK(ok == 5000);
 	CHECK(rowcache_get(c, "k1\0x", 4) == NULL);	/* keys are bytes, not strings */
+	/* marks: each marked value once per walk, then none */
+	int *a = rowcache_get(c, "k7", 2), *b = rowcache_get(c, "k4999", 5), sum = 0;
+	CHECK(rowcache_mark(c, a) && rowcache_mark(c, b) && rowcache_mark(c, a));
+	rowcache_foreach_marked(c, add_up, &sum);
+	CHECK(sum == 7 + 4999);
+	sum = 0;
+	rowcache_foreach_marked(c, add_up, &sum);
+	CHECK(sum == 0);
 	rowcache_clear(c);
 	CHECK(!rowcache_full(c) && rowcache_get(c, "k1", 2) == NULL);
 	rowcache_free(c);
