@@ -13,7 +13,15 @@
 #include "limits.h"
 #include "x509.h"
 
-/* One parsed certificate: the DER it came from, the object, and the costly facts. */
+/* Text of a certificate field as libcrypto printed it, before escaping; ok = it printed. */
+struct raw_text {
+	char *p;
+	size_t n;
+	bool ok;
+};
+
+/* One parsed certificate: the DER it came from, the object, and the costly facts (the text of
+ * the names, SAN and validity is the same for every session that shows the certificate). */
 struct cache_slot {
 	uint8_t *der;
 	size_t len;
@@ -21,6 +29,8 @@ struct cache_slot {
 	bool self_signed;
 	char sha256[65];
 	struct tls_dane_cert dane;	/* RFC 6698 §2.1 digests */
+	struct raw_text subject, issuer, san;
+	char not_before[25], not_after[25];
 };
 
 struct x509_cache {
@@ -36,6 +46,9 @@ static void slot_clear(struct cache_slot *s)
 {
 	X509_free(s->x);
 	free(s->der);
+	free(s->subject.p);
+	free(s->issuer.p);
+	free(s->san.p);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -78,8 +91,20 @@ static void asn1_time_iso(const ASN1_TIME *at, char *buf, size_t cap)
 		 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
 
-/* RFC 5280 §4.1.2.4 / §4.1.2.6: a Name as RFC 2253 text, escaped into *dst. */
-static void name_str(char **dst, const X509_NAME *name)
+/* A copy of n bytes of p as a raw_text (ok false when out of memory). */
+static void raw_set(struct raw_text *t, const char *p, size_t n)
+{
+	t->p = malloc(n + 1);
+	if (!t->p)
+		return;
+	memcpy(t->p, p, n);
+	t->p[n] = '\0';
+	t->n = n;
+	t->ok = true;
+}
+
+/* RFC 5280 §4.1.2.4 / §4.1.2.6: a Name as RFC 2253 text (escaped when it reaches a session). */
+static void name_raw(struct raw_text *t, const X509_NAME *name)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *data = NULL;
@@ -90,7 +115,7 @@ static void name_str(char **dst, const X509_NAME *name)
 	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
 		n = BIO_get_mem_data(bio, &data);
 		if (n >= 0 && data)
-			session_set_str(dst, (const uint8_t *)data, (size_t)n);
+			raw_set(t, data, (size_t)n);
 	}
 	BIO_free(bio);
 }
@@ -112,7 +137,7 @@ static void san_append(char *buf, size_t *len, const char *prefix, const uint8_t
 }
 
 /* RFC 5280 §4.2.1.6 subjectAltName: dNSName, iPAddress and rfc822Name entries. */
-static void san_str(struct tls_info *ti, X509 *x)
+static void san_raw(struct raw_text *t, X509 *x)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	char buf[SAN_RAW_MAX];
@@ -150,7 +175,7 @@ static void san_str(struct tls_info *ti, X509 *x)
 	}
 	GENERAL_NAMES_free(gens);
 	if (len)
-		session_set_str(&ti->cert_san, (const uint8_t *)buf, len);
+		raw_set(t, buf, len);
 }
 
 static const char *key_type_name(int id)
@@ -198,15 +223,14 @@ static void key_and_signature(struct session *sess, X509 *x, uint64_t ts_us)
 		session_add_finding(sess, FK_TLS_CERT_WEAK, ts_us, "%s signature", ti->cert_sig_alg);
 }
 
-/* RFC 5280 §4.1.2.5 validity, judged at the packet time (not the wall clock). */
+/* RFC 5280 §4.1.2.5 validity, judged at the packet time (not the wall clock); the text of the
+ * dates is already in the session. */
 static void validity(struct session *sess, X509 *x, uint64_t ts_us)
 {
 	struct tls_info *ti = &sess->tls;
 	time_t now = (time_t)(ts_us / 1000000);
 	const ASN1_TIME *nb = X509_get0_notBefore(x), *na = X509_get0_notAfter(x);
 
-	asn1_time_iso(nb, ti->cert_not_before, sizeof(ti->cert_not_before));
-	asn1_time_iso(na, ti->cert_not_after, sizeof(ti->cert_not_after));
 	if (X509_cmp_time(na, &now) < 0)
 		session_add_finding(sess, FK_TLS_CERT_EXPIRED, ts_us, "expired %s",
 				    ti->cert_not_after);
@@ -268,6 +292,11 @@ static bool slot_fill(struct cache_slot *s, const uint8_t *der, size_t len)
 	s->self_signed = X509_NAME_cmp(X509_get_subject_name(s->x),
 				       X509_get_issuer_name(s->x)) == 0 &&
 			 X509_verify(s->x, X509_get0_pubkey(s->x)) == 1;
+	name_raw(&s->subject, X509_get_subject_name(s->x));
+	name_raw(&s->issuer, X509_get_issuer_name(s->x));
+	san_raw(&s->san, s->x);
+	asn1_time_iso(X509_get0_notBefore(s->x), s->not_before, sizeof(s->not_before));
+	asn1_time_iso(X509_get0_notAfter(s->x), s->not_after, sizeof(s->not_after));
 	return true;
 }
 
@@ -341,9 +370,14 @@ bool x509_leaf_facts(struct x509_cache *cache, struct session *sess, const uint8
 	x = cs->x;
 	ti->cert_present = true;
 	ti->cert_absent_reason[0] = '\0';
-	name_str(&ti->cert_subject, X509_get_subject_name(x));
-	name_str(&ti->cert_issuer, X509_get_issuer_name(x));
-	san_str(ti, x);
+	if (cs->subject.ok)
+		session_set_str(&ti->cert_subject, (const uint8_t *)cs->subject.p, cs->subject.n);
+	if (cs->issuer.ok)
+		session_set_str(&ti->cert_issuer, (const uint8_t *)cs->issuer.p, cs->issuer.n);
+	if (cs->san.ok)
+		session_set_str(&ti->cert_san, (const uint8_t *)cs->san.p, cs->san.n);
+	memcpy(ti->cert_not_before, cs->not_before, sizeof(ti->cert_not_before));
+	memcpy(ti->cert_not_after, cs->not_after, sizeof(ti->cert_not_after));
 	memcpy(ti->cert_sha256, cs->sha256, sizeof(ti->cert_sha256));
 	keep_dane(sess, 0, &cs->dane);
 	ti->cert_self_signed = cs->self_signed;
