@@ -44,6 +44,11 @@ enum pkt_result {
 enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
 			      uint64_t ts_us, struct packet *p);
 
+/* The same, layer by layer, without packet_decode's one-pass path for Ethernet/IPv4/TCP and UDP:
+ * for tests, which check that both give the same packet. */
+enum pkt_result packet_decode_layered(int dlt, const uint8_t *frame, uint32_t caplen,
+				      uint32_t wirelen, uint64_t ts_us, struct packet *p);
+
 /* Stable name of a result, for counters. */
 const char *pkt_result_name(enum pkt_result r);
 

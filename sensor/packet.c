@@ -326,8 +326,102 @@ static enum pkt_result udp_decode(struct frame *f, const struct l4 *l4, struct p
 	return PKT_UDP;
 }
 
+/* ---- the common case in one pass: Ethernet, at most one 802.1Q tag, IPv4 without options or
+ * fragmentation, TCP or UDP, all headers captured. Everything else (and every frame this finds
+ * odd in any way) goes through the layered decoder above, which gives the same result for these
+ * frames (unit_packet compares the two on mutated frames). Bounds are checked once per layer. */
+
+static inline uint16_t be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static inline uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Returns PKT_TCP or PKT_UDP with p filled, or PKT__COUNT: not the common case (p untouched
+ * beyond what the layered decoder sets again). */
+static enum pkt_result decode_common(const uint8_t *f, uint32_t caplen, uint32_t wire,
+				     struct packet *p)
+{
+	uint32_t l3 = ETH_HDR_LEN;
+	uint16_t type;
+
+	if (caplen < ETH_HDR_LEN + IPV4_MIN_HDR)
+		return PKT__COUNT;
+	type = be16(f + 12);
+	if (type == ETHERTYPE_8021Q) {				/* IEEE 802.1Q §9.6 */
+		if (caplen < ETH_HDR_LEN + VLAN_TAG_LEN + IPV4_MIN_HDR)
+			return PKT__COUNT;
+		p->vlan = be16(f + 14) & 0x0fff;
+		p->vlan_depth = 1;
+		type = be16(f + 16);
+		l3 += VLAN_TAG_LEN;
+	}
+	if (type != ETHERTYPE_IPV4)
+		return PKT__COUNT;
+	const uint8_t *ip = f + l3;				/* RFC 791 §3.1 */
+	uint32_t total = be16(ip + 2), proto = ip[9];
+	if (ip[0] != 0x45 || total < IPV4_MIN_HDR || total > wire - l3 || (be16(ip + 6) & 0x3fff) ||
+	    (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
+		return PKT__COUNT;
+	uint32_t captured = caplen - l3 < total ? caplen - l3 : total;
+	uint32_t l4 = l3 + IPV4_MIN_HDR, ip_end = l3 + captured, l4_wire = total - IPV4_MIN_HDR;
+	const uint8_t *t = f + l4;
+	uint32_t payload_off, payload_wire;
+	if (proto == IPPROTO_TCP_) {				/* RFC 9293 §3.1 */
+		if (l4 + TCP_MIN_HDR > ip_end || l4_wire < TCP_MIN_HDR)
+			return PKT__COUNT;
+		uint32_t doff = (uint32_t)(t[12] >> 4) * 4;
+		if (doff < TCP_MIN_HDR || doff > l4_wire || l4 + doff > ip_end)
+			return PKT__COUNT;
+		p->seq = be32(t + 4);
+		p->ack = be32(t + 8);
+		p->tcp_flags = t[13] & 0x3f;
+		p->win = be16(t + 14);
+		payload_off = l4 + doff;
+		payload_wire = l4_wire - doff;
+	} else {						/* RFC 768 */
+		if (l4 + 8 > ip_end || l4_wire < 8)
+			return PKT__COUNT;
+		payload_off = l4 + 8;
+		payload_wire = l4_wire - 8;
+	}
+	memcpy(p->dst_mac, f, 6);
+	memcpy(p->src_mac, f + 6, 6);
+	p->has_mac = true;
+	p->l3 = ip;
+	p->l3_len = captured;
+	p->src.family = p->dst.family = 4;
+	memcpy(p->src.a, ip + 12, 4);
+	memcpy(p->dst.a, ip + 16, 4);
+	p->sport = be16(t);
+	p->dport = be16(t + 2);
+	p->payload = f + payload_off;
+	p->payload_wire_len = payload_wire;
+	p->payload_len = ip_end - payload_off < payload_wire ? ip_end - payload_off : payload_wire;
+	return proto == IPPROTO_TCP_ ? PKT_TCP : PKT_UDP;
+}
+
 enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
 			      uint64_t ts_us, struct packet *p)
+{
+	if (dlt == DLT_EN10MB) {
+		memset(p, 0, sizeof(*p));
+		p->ts_us = ts_us;
+		p->caplen = caplen;
+		p->wirelen = wirelen;
+		enum pkt_result r = decode_common(frame, caplen, wirelen < caplen ? caplen : wirelen, p);
+		if (r != PKT__COUNT)
+			return r;
+	}
+	return packet_decode_layered(dlt, frame, caplen, wirelen, ts_us, p);
+}
+
+enum pkt_result packet_decode_layered(int dlt, const uint8_t *frame, uint32_t caplen,
+				      uint32_t wirelen, uint64_t ts_us, struct packet *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->ts_us = ts_us;
