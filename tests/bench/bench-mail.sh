@@ -75,6 +75,7 @@ CREATE TEMP TABLE truth(client_ip TEXT, client_port INTEGER, server_ip TEXT, ser
 .import $truth truth
 .mode list
 .separator " "
+CREATE INDEX temp.truth_key ON truth(client_ip, client_port, server_ip, server_port);
 SELECT 'expected', count(*) FROM truth;
 SELECT 'right', count(*) FROM truth t JOIN sessions s USING (client_ip, client_port, server_ip, server_port)
  WHERE s.transport = t.transport;
