@@ -6,6 +6,7 @@
 #include <string.h>
 #include "history.h"
 #include "limits.h"
+#include "optls.h"
 #include "rowcache.h"
 
 enum hstmt {
@@ -213,11 +214,29 @@ static const char *tls_failure_reason(const struct session *s)
 	return NULL;
 }
 
+/* Remember a session with a plaintext EHLO reply in r. A session judged stripped (masked
+ * capability, or by history) is tampered evidence, not the server's behaviour: it counts in
+ * neither column, so a run of stripped sessions does not erode the offers that prove the strip. */
+static void remember_server(struct history *h, struct srv_row *r, const struct session *s,
+			    bool counted)
+{
+	char ts[32];
+
+	ts_iso(s->start_us, ts, sizeof(ts));
+	r->exists = r->dirty = true;
+	rowcache_mark(h->srv, r);
+	r->ehlo += counted;
+	snprintf(r->last_seen, sizeof(r->last_seen), "%s", ts);
+	if (s->starttls_offered == 1) {
+		r->offers++;
+		snprintf(r->last_offered, sizeof(r->last_offered), "%s", ts);
+	}
+}
+
 /* SPEC §4 starttls_stripped from history: the server offered STARTTLS in earlier sessions (at
  * least strip_threshold of them, and HISTORY_OFFER_PERCENT) and this plaintext EHLO reply lacks it. */
 static int judge_server(struct history *h, struct session *s, const char *server_ip)
 {
-	char ts[32];
 	struct srv_row *r;
 
 	if (s->starttls_offered < 0)
@@ -227,27 +246,20 @@ static int judge_server(struct history *h, struct session *s, const char *server
 		return -1;
 	h->u_srv = r;
 	h->u_srv_old = *r;
-	/* Remember this session; a session without the offer leaves starttls_offers and
-	 * last_offered as the earlier sessions left them. */
-	ts_iso(s->start_us, ts, sizeof(ts));
-	r->exists = r->dirty = true;
-	rowcache_mark(h->srv, r);
-	r->ehlo++;
-	snprintf(r->last_seen, sizeof(r->last_seen), "%s", ts);
-	if (s->starttls_offered == 1) {
-		r->offers++;
-		snprintf(r->last_offered, sizeof(r->last_offered), "%s", ts);
-	}
-	if (s->starttls_offered != 0)
+	if (s->starttls_offered != 0) {
+		remember_server(h, r, s, true);
 		return 0;
-	/* No offer: the counts, this session included, judge it. */
-	int64_t seen = r->ehlo - 1, offers = r->offers;
-	if (offers >= h->o.strip_threshold && offers * 100 >= seen * HISTORY_OFFER_PERCENT)
+	}
+	/* No offer: the earlier sessions judge it, before it is remembered. */
+	int64_t seen = r->ehlo, offers = r->offers;
+	if (r->exists && offers >= h->o.strip_threshold && offers * 100 >= seen * HISTORY_OFFER_PERCENT)
 		session_add_finding(s, FK_STARTTLS_STRIPPED, s->start_us,
-				    "history: server offered STARTTLS in %lld of %lld earlier "
+				    "history: %sserver offered %s in %lld of %lld earlier "
 				    "sessions (last %s), not in this one",
-				    (long long)offers, (long long)seen,
-				    r->last_offered[0] ? r->last_offered : "?");
+				    optls_words(s->protocol)->prefix,
+				    optls_words(s->protocol)->upgrade, (long long)offers,
+				    (long long)seen, r->last_offered[0] ? r->last_offered : "?");
+	remember_server(h, r, s, !session_has_finding(s, FK_STARTTLS_STRIPPED));
 	return 0;
 }
 
@@ -256,7 +268,10 @@ static int judge_server(struct history *h, struct session *s, const char *server
 static int judge_pair(struct history *h, struct session *s, const char *client_ip,
 		      const char *server_ip)
 {
-	const char *failed = tls_failure_reason(s);
+	/* Only a client that tried TLS can be downgraded: a STARTTLS sent (masked or not) or a
+	 * handshake begun. A client that was never offered STARTTLS (stripped) did not try. */
+	bool attempted = s->starttls_requested || s->tls.state != TLS_NONE;
+	const char *failed = attempted ? tls_failure_reason(s) : NULL;
 	bool tls_ok = s->transport == TRANSPORT_STARTTLS || s->transport == TRANSPORT_IMPLICIT_TLS;
 	struct pair_row *r = NULL;
 
