@@ -375,7 +375,7 @@ struct store *store_open(const char *path, char *err, size_t errcap)
 	}
 	st->db = db;
 	/* The writer binds transport, protocol and severity only from the fixed name tables that
-	 * the CHECK (x IN (...)) constraints list (unit_store proves each name passes them), and
+	 * the CHECK (x IN (...)) constraints list (unit_devcache proves each name passes them), and
 	 * SQLite builds a temporary index of the list for every row it checks: more than the rest
 	 * of a session's insert. The constraints stay in the schema for every other writer. */
 	char pragmas[128];
@@ -668,9 +668,10 @@ static int begin_batch(struct store *st)
 
 /* Take back what write_all wrote of a session that failed half-way, inside the open batch. */
 static void undo_session(struct store *st, struct session *s, const struct device_facts *df,
-			 bool device_inserted, int64_t device_id)
+			 bool device_inserted, int64_t device_id, bool judged)
 {
-	history_undo(st->hist);
+	if (judged)
+		history_undo(st->hist);
 	if (sqlite3_get_autocommit(st->db))
 		return;		/* the batch itself is gone: after_failure drops it */
 	if (s->id) {
@@ -689,15 +690,18 @@ static int write_all(struct store *st, struct session *s, struct row_text *t)
 	struct policy_match pm;
 	struct device_facts df = device_facts(s, t);
 	uint64_t findings_before = st->pending_findings;
-	bool inserted = false;
+	bool inserted = false, judged = false;
 	int rc;
 
 	if (devcache_id(st->dev, &df, &t->device_id, &inserted) != 0)
 		return -1;
 	policy_resolve(st->pol, s, &pm);	/* policy columns, before the row is written */
 	rc = write_session(st, s, t);
-	if (rc == 1 && history_apply(st->hist, s, t->client_ip, t->server_ip) != 0)
-		rc = -1;
+	if (rc == 1) {
+		judged = true;
+		if (history_apply(st->hist, s, t->client_ip, t->server_ip) != 0)
+			rc = -1;
+	}
 	if (rc == 1)
 		policy_judge(st->pol, s, &pm);	/* after history: its downgrades count */
 	if (rc == 1)
@@ -706,7 +710,7 @@ static int write_all(struct store *st, struct session *s, struct row_text *t)
 		rc = -1;
 	if (rc < 0) {
 		st->pending_findings = findings_before;
-		undo_session(st, s, &df, inserted, t->device_id);
+		undo_session(st, s, &df, inserted, t->device_id, judged);
 		return -1;
 	}
 	st->stats.devices_written++;

@@ -521,6 +521,60 @@ static void test_oui(void)
 	oui_free(o);
 }
 
+/* A session whose last finding cannot be written leaves nothing: no session, no findings, no new
+ * device, no server history (no savepoint per session: the writer takes its rows back), and the
+ * next sessions are written as if it had never come. */
+static void test_session_all_or_none(void)
+{
+	char p[512], err[512], buf[128];
+	sqlite3 *db;
+	struct session s;
+	const char *path = path_in("allornone.db", p, sizeof(p));
+	struct store *st = store_open(path, err, sizeof(err));
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	store_close(st);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT ON findings WHEN NEW.detail = 'boom'"
+			   " BEGIN SELECT RAISE(ABORT, 'boom'); END;", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	st = store_open(path, err, sizeof(err));
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	make_plain(&s, 7, 2000, 1764327359, "first.example");	/* kept: device 1 */
+	CHECK(store_session(st, &s) == 0 && s.id == 1);
+	session_free(&s);
+	make_plain(&s, 8, 2001, 1764327360, "doomed.example");	/* a new device, then it fails */
+	s.server_ip.a[3] = 99;					/* and a server of its own */
+	session_add_finding(&s, FK_AUTH_OFFERED_IN_CLEAR, s.start_us, "boom");
+	CHECK(store_session(st, &s) == -1);
+	session_free(&s);
+	make_plain(&s, 9, 2002, 1764327361, "third.example");	/* takes the ids the failed one left */
+	CHECK(store_session(st, &s) == 0 && s.id == 2);
+	session_free(&s);
+	make_plain(&s, 7, 2003, 1764327362, "first-again.example");	/* device 1 still merges */
+	CHECK(store_session(st, &s) == 0);
+	session_free(&s);
+	CHECK(store_flush(st) == 0);
+	store_close(st);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(qn(db, "SELECT count(*) FROM sessions") == 3);
+	CHECK(qn(db, "SELECT count(*) FROM sessions WHERE helo = 'doomed.example'") == 0);
+	CHECK(qn(db, "SELECT count(*) FROM findings WHERE session_id NOT IN (SELECT id FROM sessions)") == 0);
+	CHECK(qn(db, "SELECT count(*) FROM findings") == 6);
+	CHECK(qn(db, "SELECT count(*) FROM devices") == 2);
+	CHECK(strcmp(q1(db, buf, sizeof(buf), "SELECT group_concat(id || '=' || ip, ' ') FROM devices"),
+		     "1=192.0.2.7 2=192.0.2.9") == 0);
+	CHECK(strcmp(q1(db, buf, sizeof(buf), "SELECT helo_names FROM devices WHERE id = 1"),
+		     "first.example,first-again.example") == 0);
+	CHECK(qn(db, "SELECT count(*) FROM server_history WHERE server_ip = '198.51.100.99'") == 0);
+	CHECK(qn(db, "SELECT ehlo_sessions FROM server_history WHERE server_ip = '198.51.100.25'") == 3);
+	sqlite3_close(db);
+}
+
 static void test_speed(void)
 {
 	char p[512], err[512];
@@ -637,6 +691,7 @@ int main(void)
 	test_oui();
 	test_busy();
 	test_disk_full();
+	test_session_all_or_none();
 	test_speed();
 	if (failures == 0) {
 		char cmd[300];
