@@ -28,7 +28,7 @@ static const char *const hsql[H__COUNT] = {
 /* Rows held in memory at most per table (a few MiB); past it they are written back and forgotten
  * at a flush, and read again as needed. */
 #define HISTORY_CACHE_MAX 16384
-/* Text columns held in memory (ISO times, finding kind names); longer values are not cached. */
+/* Text columns held in memory (ISO times, finding kind names; longer text is cut, see col_text). */
 #define HTEXT 32
 
 /* A server_history row; valid = it mirrors the table (or the table with this batch's changes). */
@@ -99,16 +99,14 @@ static int step_done(sqlite3_stmt *q)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Copy a text column into dst (HTEXT bytes, "" for NULL); false when it cannot be held. */
-static bool col_text(sqlite3_stmt *q, int i, char *dst)
+/* Copy a text column into dst (HTEXT bytes, "" for NULL). mailtap writes ISO times and finding
+ * kind names there, which fit; text another program wrote longer is cut, and an empty string
+ * reads as NULL (both are written back so when the row changes). */
+static void col_text(sqlite3_stmt *q, int i, char *dst)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);
-	size_t n = t ? strlen((const char *)t) : 0;
 
-	if (n >= HTEXT || (t && n == 0))
-		return false;	/* cannot be told apart from NULL, or too long to hold */
-	memcpy(dst, t ? (const char *)t : "", n + 1);
-	return true;
+	snprintf(dst, HTEXT, "%s", t ? (const char *)t : "");
 }
 
 static void bind_text0(sqlite3_stmt *q, int i, const char *v)
@@ -120,7 +118,7 @@ static void bind_text0(sqlite3_stmt *q, int i, const char *v)
 }
 
 /* The server_history row of ip and port, read from the table on first use. NULL on a database
- * error, out of memory, or a row whose text does not fit (mailtap writes only what fits). */
+ * error or out of memory. */
 static struct srv_row *server_row(struct history *h, const char *ip, int port)
 {
 	char key[70];
@@ -144,10 +142,9 @@ static struct srv_row *server_row(struct history *h, const char *ip, int port)
 		r->exists = true;
 		r->ehlo = sqlite3_column_int64(q, 0);
 		r->offers = sqlite3_column_int64(q, 1);
-		if (!col_text(q, 2, r->last_offered) || !col_text(q, 3, r->last_seen))
-			rc = SQLITE_ERROR;
-		else
-			rc = sqlite3_step(q);
+		col_text(q, 2, r->last_offered);
+		col_text(q, 3, r->last_seen);
+		rc = sqlite3_step(q);
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -186,10 +183,9 @@ static struct pair_row *pair_row(struct history *h, const char *client, const ch
 		r->end_us = sqlite3_column_int64(q, 1);
 		r->sid_null = sqlite3_column_type(q, 4) == SQLITE_NULL;
 		r->sid = sqlite3_column_int64(q, 4);
-		if (!col_text(q, 2, r->ts) || !col_text(q, 3, r->reason))
-			rc = SQLITE_ERROR;
-		else
-			rc = sqlite3_step(q);
+		col_text(q, 2, r->ts);
+		col_text(q, 3, r->reason);
+		rc = sqlite3_step(q);
 	}
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
