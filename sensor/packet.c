@@ -327,7 +327,7 @@ static enum pkt_result udp_decode(struct frame *f, const struct l4 *l4, struct p
 }
 
 /* ---- the common case in one pass: Ethernet, at most one 802.1Q tag, IPv4 without options or
- * fragmentation, TCP or UDP, all headers captured. Everything else (and every frame this finds
+ * fragmentation or IPv6 without extension headers, TCP or UDP, all headers captured. Everything else (and every frame this finds
  * odd in any way) goes through the layered decoder above, which gives the same result for these
  * frames (unit_packet compares the two on mutated frames). Bounds are checked once per layer. */
 
@@ -360,15 +360,23 @@ static enum pkt_result decode_common(const uint8_t *f, uint32_t caplen, uint32_t
 		type = be16(f + 16);
 		l3 += VLAN_TAG_LEN;
 	}
-	if (type != ETHERTYPE_IPV4)
+	const uint8_t *ip = f + l3;
+	uint32_t total, proto, hdr;
+	if (type == ETHERTYPE_IPV4) {				/* RFC 791 §3.1 */
+		total = be16(ip + 2), proto = ip[9], hdr = IPV4_MIN_HDR;
+		if (ip[0] != 0x45 || total < IPV4_MIN_HDR || (be16(ip + 6) & 0x3fff))
+			return PKT__COUNT;
+	} else if (type == ETHERTYPE_IPV6) {			/* RFC 8200 §3 */
+		if (caplen < l3 + IPV6_HDR_LEN || ip[0] >> 4 != 6)
+			return PKT__COUNT;
+		total = IPV6_HDR_LEN + be16(ip + 4), proto = ip[6], hdr = IPV6_HDR_LEN;
+	} else {
 		return PKT__COUNT;
-	const uint8_t *ip = f + l3;				/* RFC 791 §3.1 */
-	uint32_t total = be16(ip + 2), proto = ip[9];
-	if (ip[0] != 0x45 || total < IPV4_MIN_HDR || total > wire - l3 || (be16(ip + 6) & 0x3fff) ||
-	    (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
+	}
+	if (total > wire - l3 || (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
 		return PKT__COUNT;
 	uint32_t captured = caplen - l3 < total ? caplen - l3 : total;
-	uint32_t l4 = l3 + IPV4_MIN_HDR, ip_end = l3 + captured, l4_wire = total - IPV4_MIN_HDR;
+	uint32_t l4 = l3 + hdr, ip_end = l3 + captured, l4_wire = total - hdr;
 	const uint8_t *t = f + l4;
 	uint32_t payload_off, payload_wire;
 	if (proto == IPPROTO_TCP_) {				/* RFC 9293 §3.1 */
@@ -394,9 +402,15 @@ static enum pkt_result decode_common(const uint8_t *f, uint32_t caplen, uint32_t
 	p->has_mac = true;
 	p->l3 = ip;
 	p->l3_len = captured;
-	p->src.family = p->dst.family = 4;
-	memcpy(p->src.a, ip + 12, 4);
-	memcpy(p->dst.a, ip + 16, 4);
+	if (hdr == IPV4_MIN_HDR) {
+		p->src.family = p->dst.family = 4;
+		memcpy(p->src.a, ip + 12, 4);
+		memcpy(p->dst.a, ip + 16, 4);
+	} else {
+		p->src.family = p->dst.family = 6;
+		memcpy(p->src.a, ip + 8, 16);
+		memcpy(p->dst.a, ip + 24, 16);
+	}
 	p->sport = be16(t);
 	p->dport = be16(t + 2);
 	p->payload = f + payload_off;

@@ -1,4 +1,5 @@
 /* test_packet.c — packet_decode on hand-built frames of every link type, cut at every length against a guard page. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,15 +464,21 @@ static void test_fast_path_same_as_layered(void)
 {
 	static const unsigned tpid[2] = { 0x8100, 0x8100 }, vid[2] = { 0x0064, 0x00c8 };
 	uint64_t x = 0x243F6A8885A308D3ULL;
-	int same = 0, fast = 0, n = 0;
+	int same = 0, fast = 0, fast6 = 0, n = 0;
 
 	for (int i = 0; i < 200000; i++) {
 		struct fb f = { .n = 0 };
 		struct packet a, b;
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		unsigned kind = (unsigned)(x % 6), tags = (unsigned)(x >> 8) % 3;
-		eth(&f, (int)tags, tpid, vid, 0x0800);
-		ipv4(&f, kind == 5 ? 6 : 5, kind == 4 ? 17 : 6, 0);
+		bool v6 = (x >> 44) % 3 == 0;
+		eth(&f, (int)tags, tpid, vid, v6 ? 0x86dd : 0x0800);
+		if (v6 && kind == 5)
+			ipv6(&f, 0), ext8(&f, 6);		/* an extension header: layered */
+		else if (v6)
+			ipv6(&f, kind == 4 ? 17 : 6);
+		else
+			ipv4(&f, kind == 5 ? 6 : 5, kind == 4 ? 17 : 6, 0);
 		if (kind == 4) {
 			f.l4 = f.n;
 			u16(&f, 53), u16(&f, 40000), u16(&f, 20), u16(&f, 0);
@@ -483,7 +490,7 @@ static void test_fast_path_same_as_layered(void)
 		/* mutations: a header byte, the caplen, the wire length */
 		unsigned m = (unsigned)(x >> 24) % 8;
 		if (m < 3) {
-			size_t at = (size_t)(x >> 28) % (f.n < 64 ? f.n : 64);
+			size_t at = (size_t)(x >> 28) % (f.n < 80 ? f.n : 80);
 			f.b[at] ^= (uint8_t)(1u << ((x >> 40) % 8));
 		}
 		uint32_t cap = (uint32_t)f.n, wire = (uint32_t)f.n;
@@ -498,9 +505,11 @@ static void test_fast_path_same_as_layered(void)
 		n++;
 		same += ra == rb && memcmp(&a, &b, sizeof(a)) == 0;
 		fast += ra == PKT_TCP || ra == PKT_UDP;
+		fast6 += (ra == PKT_TCP || ra == PKT_UDP) && a.src.family == 6;
 	}
 	CHECK(same == n);
 	CHECK(fast > n / 3);	/* the mix exercises the one-pass path, not only the fallback */
+	CHECK(fast6 > n / 10);	/* IPv6 too */
 }
 
 int main(void)
