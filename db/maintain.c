@@ -9,8 +9,8 @@ int store_capture_stats(struct store *st, const struct capture_stats_row *r)
 	static const char sql[] =
 		"INSERT INTO capture_stats(ts, sensor, packets, bytes, kernel_received, kernel_dropped,"
 		" interface_dropped, drop_percent, flows, flows_evicted, mail_sessions, findings_written,"
-		" write_errors, db_write_ms, rss_kib)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+		" write_errors, db_write_ms, rss_kib, ship_rows, ship_retries, ship_backlog_s)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 	sqlite3 *db = store_sqlite(st);
 	sqlite3_stmt *q = NULL;
 	char ts[32];
@@ -36,6 +36,11 @@ int store_capture_stats(struct store *st, const struct capture_stats_row *r)
 	sqlite3_bind_int64(q, 13, (sqlite3_int64)r->write_errors);
 	sqlite3_bind_double(q, 14, r->db_write_ms);
 	sqlite3_bind_int64(q, 15, r->rss_kib);
+	if (r->ship) {
+		sqlite3_bind_int64(q, 16, (sqlite3_int64)r->ship_rows);
+		sqlite3_bind_int64(q, 17, (sqlite3_int64)r->ship_retries);
+		sqlite3_bind_int64(q, 18, (sqlite3_int64)r->ship_backlog_s);
+	}
 	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(q);
 	return rc;
@@ -53,12 +58,18 @@ static int64_t one_int(sqlite3 *db, const char *sql)
 }
 
 /* Delete the `batch` oldest sessions (findings follow by ON DELETE CASCADE) that started before
- * cutoff (ISO text; NULL = regardless of age). Returns sessions deleted, or -1. */
+ * cutoff (ISO text; NULL = regardless of age). Returns sessions deleted, or -1.
+ * The session with the highest id and the one owning the highest finding id are kept: SQLite
+ * gives a new row the highest id + 1, so deleting them would hand their ids out again, and fleet
+ * shipping (db/ship.c) names rows by id and ships in id order. */
 static int delete_oldest(sqlite3 *db, const char *cutoff, unsigned batch)
 {
 	static const char sql[] =
 		"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
-		" WHERE ?1 IS NULL OR start_ts < ?1 ORDER BY start_ts LIMIT ?2)";
+		" WHERE (?1 IS NULL OR start_ts < ?1)"
+		"   AND id < (SELECT max(id) FROM sessions)"
+		"   AND id IS NOT (SELECT session_id FROM findings ORDER BY id DESC LIMIT 1)"
+		" ORDER BY start_ts LIMIT ?2)";
 	sqlite3_stmt *q = NULL;
 	int n = -1;
 

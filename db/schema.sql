@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS devices (
 	ja3         TEXT,			-- last TLS ClientHello fingerprint
 	vlan        INTEGER,			-- last outer VLAN id, NULL none
 	first_seen  TEXT,
-	last_seen   TEXT
+	last_seen   TEXT,
+	ship_seq    INTEGER			-- fleet shipping: change number (see ship_counter below)
 );
 
 -- One row per mail session (TCP connection): SMTP, IMAP or POP3.
@@ -116,7 +117,8 @@ CREATE TABLE IF NOT EXISTS dhcp_hosts (
 	prl          TEXT,			-- option 55 as "1,3,6,15": a DHCP client fingerprint
 	msg_type     TEXT,			-- last message type ("DHCPREQUEST")
 	first_seen   TEXT NOT NULL,
-	last_seen    TEXT NOT NULL
+	last_seen    TEXT NOT NULL,
+	ship_seq     INTEGER			-- fleet shipping: change number (see ship_counter below)
 );
 CREATE INDEX IF NOT EXISTS dhcp_hosts_ip ON dhcp_hosts(ip);
 
@@ -293,6 +295,7 @@ CREATE TABLE IF NOT EXISTS server_history (
 	starttls_offers INTEGER NOT NULL DEFAULT 0,	-- of them, how many offered STARTTLS
 	last_offered    TEXT,
 	last_seen       TEXT,
+	ship_seq        INTEGER,	-- fleet shipping: change number (see ship_counter below)
 	PRIMARY KEY (server_ip, server_port)
 ) WITHOUT ROWID;
 
@@ -359,5 +362,83 @@ CREATE TABLE IF NOT EXISTS capture_stats (
 	findings_written INTEGER,
 	write_errors     INTEGER,
 	db_write_ms      REAL,			-- last batch commit, wall milliseconds
-	rss_kib          INTEGER		-- peak resident memory
+	rss_kib          INTEGER,		-- peak resident memory
+	ship_rows        INTEGER,		-- --ship-to: rows the central database confirmed since start
+	ship_retries     INTEGER,		-- --ship-to: failed attempts (centre away, slow, cut) retried
+	ship_backlog_s   INTEGER		-- --ship-to: seconds since the centre last confirmed a batch
 );
+
+-- Fleet shipping (`mailtap ship`, `--ship-to`; README "Fleet"). Rows are copied to a central
+-- PostgreSQL database (db/central.sql) under the sensor's name and their local id.
+-- Tables only ever added to (sessions, findings, capture_stats) ship in id order. Tables updated
+-- in place (devices, dhcp_hosts, server_history) carry ship_seq: every insert or change of a row
+-- gives it the next number of ship_counter (triggers below), and they ship in ship_seq order, so a
+-- changed row is shipped again. Numbers are taken inside the writer's transaction and SQLite has
+-- one writer at a time, so a reader never sees a number below one it has already seen committed.
+CREATE TABLE IF NOT EXISTS ship_counter (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	n  INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO ship_counter VALUES (1, 0);
+-- What the central database confirmed: per centre (its connection string without any password),
+-- sensor name and local table, the highest id (or ship_seq) shipped in a committed batch.
+-- Advanced only after the centre's COMMIT succeeded; a batch whose COMMIT answer was lost is sent
+-- again, and the centre's unique keys make the second copy a no-op.
+CREATE TABLE IF NOT EXISTS ship_cursor (
+	centre    TEXT NOT NULL,
+	sensor    TEXT NOT NULL,
+	tbl       TEXT NOT NULL,
+	confirmed INTEGER NOT NULL DEFAULT 0,	-- highest id / ship_seq the centre committed
+	rows      INTEGER NOT NULL DEFAULT 0,	-- rows confirmed so far
+	updated   TEXT,				-- wall clock of the last confirmation, ISO-8601 UTC
+	PRIMARY KEY (centre, sensor, tbl)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS devices_ship_seq ON devices(ship_seq);
+CREATE INDEX IF NOT EXISTS dhcp_hosts_ship_seq ON dhcp_hosts(ship_seq);
+CREATE INDEX IF NOT EXISTS server_history_ship_seq ON server_history(ship_seq);
+-- Rows of a file written before shipping existed get numbers once (above every number given).
+UPDATE devices SET ship_seq = (SELECT n FROM ship_counter) + id WHERE ship_seq IS NULL;
+UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM devices), 0));
+UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter) + rowid WHERE ship_seq IS NULL;
+UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM dhcp_hosts), 0));
+UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter) + r.rn
+  FROM (SELECT server_ip AS ip, server_port AS port, row_number() OVER () AS rn
+          FROM server_history WHERE ship_seq IS NULL) AS r
+ WHERE server_history.ship_seq IS NULL AND server_history.server_ip = r.ip
+   AND server_history.server_port = r.port;
+UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM server_history), 0));
+-- A change that is not itself the numbering (NEW.ship_seq IS OLD.ship_seq) takes a new number.
+DROP TRIGGER IF EXISTS devices_ship_ins;
+CREATE TRIGGER devices_ship_ins AFTER INSERT ON devices BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE devices SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE id = NEW.id;
+END;
+DROP TRIGGER IF EXISTS devices_ship_upd;
+CREATE TRIGGER devices_ship_upd AFTER UPDATE ON devices WHEN NEW.ship_seq IS OLD.ship_seq BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE devices SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE id = NEW.id;
+END;
+DROP TRIGGER IF EXISTS dhcp_hosts_ship_ins;
+CREATE TRIGGER dhcp_hosts_ship_ins AFTER INSERT ON dhcp_hosts BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE mac = NEW.mac;
+END;
+DROP TRIGGER IF EXISTS dhcp_hosts_ship_upd;
+CREATE TRIGGER dhcp_hosts_ship_upd AFTER UPDATE ON dhcp_hosts WHEN NEW.ship_seq IS OLD.ship_seq
+BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE mac = NEW.mac;
+END;
+DROP TRIGGER IF EXISTS server_history_ship_ins;
+CREATE TRIGGER server_history_ship_ins AFTER INSERT ON server_history BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1)
+	 WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
+END;
+DROP TRIGGER IF EXISTS server_history_ship_upd;
+CREATE TRIGGER server_history_ship_upd AFTER UPDATE ON server_history
+  WHEN NEW.ship_seq IS OLD.ship_seq BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1)
+	 WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
+END;

@@ -283,6 +283,13 @@ static const struct added_column {
 	{ "sessions", "rcpt_domain", "TEXT" },
 	{ "sessions", "policy_domain", "TEXT" },
 	{ "sessions", "policy", "TEXT" },
+	/* Fleet shipping (db/ship.c). */
+	{ "devices", "ship_seq", "INTEGER" },
+	{ "dhcp_hosts", "ship_seq", "INTEGER" },
+	{ "server_history", "ship_seq", "INTEGER" },
+	{ "capture_stats", "ship_rows", "INTEGER" },
+	{ "capture_stats", "ship_retries", "INTEGER" },
+	{ "capture_stats", "ship_backlog_s", "INTEGER" },
 };
 
 /* Whether table exists (*exists) and has column (*has); 0, or -1 on error. */
