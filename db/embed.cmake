@@ -1,6 +1,10 @@
-# Turn db/schema.sql into a C string constant (schema_sql) so the binary carries its schema.
+# Turn an SQL file (IN) into a C string constant (NAME, default schema_sql) so the binary carries it.
+if(NOT NAME)
+  set(NAME schema_sql)
+endif()
+get_filename_component(BASE ${IN} NAME)
 file(READ ${IN} SQL)
 string(REPLACE "\\" "\\\\" SQL "${SQL}")
 string(REPLACE "\"" "\\\"" SQL "${SQL}")
 string(REPLACE "\n" "\\n\"\n\"" SQL "${SQL}")
-file(WRITE ${OUT} "/* generated from db/schema.sql */\nstatic const char schema_sql[] =\n\"${SQL}\";\n")
+file(WRITE ${OUT} "/* generated from db/${BASE} */\nstatic const char ${NAME}[] =\n\"${SQL}\";\n")

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "central.h"
 #include "finding.h"
 #include "report.h"
 #include "report_int.h"
@@ -20,19 +21,23 @@
 #define REPORT_DEFAULT_DAYS 7
 
 struct report_opts {
-	const char *db, *since, *until, *out;
+	const char *db, *since, *until, *out, *sensor;
 	enum report_format fmt;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mailtap report [--db PATH] [--since WHEN] [--until WHEN]\n"
+		"usage: mailtap report [--db PATH|URL] [--since WHEN] [--until WHEN] [--sensor NAME]\n"
 		"                      [--format text|csv|json|html|tlsrpt] [-o FILE]\n"
 		"\n"
 		"Lists every device that sent mail without TLS in a time window, worst first.\n"
 		"\n"
-		"  -d, --db PATH      database written by the sensor (default ./mailtap.db)\n"
+		"  -d, --db PATH|URL  database written by the sensor (default ./mailtap.db), or the\n"
+		"                     fleet's central PostgreSQL database: postgresql://host/db or a\n"
+		"                     libpq \"host=... dbname=...\" string (password from PGPASSFILE,\n"
+		"                     ~/.pgpass or a service file, never on the command line)\n"
+		"      --sensor NAME  central database: only the devices this sensor saw\n"
 		"  -s, --since WHEN   window start (default 7d: seven days before now)\n"
 		"  -u, --until WHEN   window end (default now)\n"
 		"  -f, --format FMT   text (default), csv, json, html, or tlsrpt (RFC 8460 shaped JSON)\n"
@@ -46,7 +51,9 @@ static void usage(FILE *f)
 		"  mailtap report --db /var/lib/mailtap/mailtap.db\n"
 		"  mailtap report --since 30d --format csv -o cleartext.csv\n"
 		"  mailtap report --since 2026-11-01 --until 2026-12-01 --format html -o nov.html\n"
-		"  mailtap report --format tlsrpt --since 24h\n");
+		"  mailtap report --format tlsrpt --since 24h\n"
+		"  mailtap report --db postgresql://central.example/mailtap --since 30d\n"
+		"  mailtap report --db 'service=mailtap' --sensor site-berlin --format csv\n");
 }
 
 static int parse_format(const char *s, enum report_format *f)
@@ -109,6 +116,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "until", required_argument, NULL, 'u' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "sensor", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -123,6 +131,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case 's': o->since = optarg; break;
 		case 'u': o->until = optarg; break;
 		case 'o': o->out = optarg; break;
+		case 'S': o->sensor = optarg; break;
 		case 'h': return 1;
 		case 'f':
 			if (parse_format(optarg, &o->fmt) == 0)
@@ -143,6 +152,11 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, "mailtap report: unexpected argument '%s' (see --help)\n",
 			argv[optind]);
+		return -1;
+	}
+	if (o->sensor && !central_is_url(o->db)) {
+		fprintf(stderr, "mailtap report: --sensor applies to a central database "
+			"(--db postgresql://...); a local file holds one sensor\n");
 		return -1;
 	}
 	return 0;
@@ -308,7 +322,7 @@ static const char devices_sql[] = WINDOW_CTE
 	"  group_concat(DISTINCT CASE WHEN instr(w.server_ip, ':') THEN '[' || w.server_ip || ']:'"
 	"    ELSE w.server_ip || ':' END || w.server_port),"
 	"  max(coalesce(w.end_ts, w.start_ts)), coalesce(fa.worst, 0) AS worst, fa.kinds,"
-	"  k.kind, k.kind_reason, k.mac_note, k.dhcp_host_name, pa.protos"
+	"  k.kind, k.kind_reason, k.mac_note, k.dhcp_host_name, pa.protos, NULL"
 	" FROM w JOIN devices d ON d.id = w.device_id LEFT JOIN fa ON fa.device_id = d.id"
 	" LEFT JOIN pa ON pa.device_id = d.id"
 	" LEFT JOIN device_kind k ON k.device_id = d.id"
@@ -361,58 +375,120 @@ static sqlite3_stmt *prepare_window(sqlite3 *db, const char *sql, const struct r
 	return st;
 }
 
-static int finish(sqlite3_stmt *st, int rc)
+/* ---- the SQLite row source ---- */
+
+static int lite_query(struct report_source *src, enum report_query q, const struct report *r)
 {
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	static const char *const sql[] = { [RQ_DEVICES] = devices_sql, [RQ_DAYS] = days_sql,
+					   [RQ_SERVERS] = servers_sql, [RQ_FAILURES] = failures_sql };
+
+	src->rows = prepare_window(src->db, sql[q], r);
+	return src->rows ? 0 : -1;
 }
 
-static int load_devices(sqlite3 *db, struct report *r)
+static int lite_next(struct report_source *src)
 {
-	sqlite3_stmt *st = prepare_window(db, devices_sql, r);
+	int rc = sqlite3_step(src->rows);
+
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static char *lite_text(struct report_source *src, int col)
+{
+	return col_dup(src->rows, col);
+}
+
+static long long lite_num(struct report_source *src, int col)
+{
+	return sqlite3_column_int64(src->rows, col);
+}
+
+static void lite_done(struct report_source *src)
+{
+	sqlite3_finalize(src->rows);
+	src->rows = NULL;
+}
+
+static const char *lite_error(struct report_source *src)
+{
+	const char *m = sqlite3_errmsg(src->db);
+
+	snprintf(src->err, sizeof(src->err), "%s%s", m, strstr(m, "no such") ? " (written by an "
+		 "older mailtap: let the sensor open it once to add the current views)" : "");
+	return src->err;
+}
+
+static void lite_close(struct report_source *src)
+{
+	sqlite3_close(src->db);
+}
+
+static int lite_open(struct report_source *src, const char *path)
+{
+	*src = (struct report_source){ .query = lite_query, .next = lite_next, .text = lite_text,
+				       .num = lite_num, .done = lite_done, .error = lite_error,
+				       .close = lite_close };
+	src->db = open_db(path);
+	return src->db ? 0 : -1;
+}
+
+/* ---- loading a report from any row source ---- */
+
+/* End a query: 0 after all its rows, -1 after an error or a failed allocation. */
+static int finish(struct report_source *src, int rc)
+{
+	src->done(src);
+	return rc == 0 ? 0 : -1;
+}
+
+static int load_devices(struct report_source *src, struct report *r)
+{
 	int rc;
 
-	if (!st)
+	if (src->query(src, RQ_DEVICES, r) != 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = src->next(src)) == 1) {
 		struct report_device *d = grow(&r->dev, &r->ndev, sizeof(*d));
 		if (!d)
-			return finish(st, SQLITE_NOMEM);
-		d->ip = col_dup(st, 0);
-		d->mac = col_dup(st, 1);
-		d->vendor = col_dup(st, 2);
-		d->name = col_dup(st, 3);
-		d->clear = sqlite3_column_int64(st, 4);
-		d->total = sqlite3_column_int64(st, 5);
-		d->servers = col_dup(st, 6);
-		d->last_seen = col_dup(st, 7);
-		d->worst = sqlite3_column_int(st, 8);
-		d->kinds = col_dup(st, 9);
-		d->kind = col_dup(st, 10);
-		d->kind_reason = col_dup(st, 11);
-		d->mac_note = col_dup(st, 12);
-		d->dhcp_name = col_dup(st, 13);
-		d->protocols = col_dup(st, 14);
+			return finish(src, -1);
+		d->ip = src->text(src, 0);
+		d->mac = src->text(src, 1);
+		d->vendor = src->text(src, 2);
+		d->name = src->text(src, 3);
+		d->clear = (long)src->num(src, 4);
+		d->total = (long)src->num(src, 5);
+		d->servers = src->text(src, 6);
+		d->last_seen = src->text(src, 7);
+		d->worst = (int)src->num(src, 8);
+		d->kinds = src->text(src, 9);
+		d->kind = src->text(src, 10);
+		d->kind_reason = src->text(src, 11);
+		d->mac_note = src->text(src, 12);
+		d->dhcp_name = src->text(src, 13);
+		d->protocols = src->text(src, 14);
+		d->sensor = src->text(src, 15);
 	}
-	return finish(st, rc);
+	return finish(src, rc);
 }
 
-static int load_days(sqlite3 *db, struct report *r)
+static int load_days(struct report_source *src, struct report *r)
 {
-	sqlite3_stmt *st = prepare_window(db, days_sql, r);
 	int rc;
 
-	if (!st)
+	if (src->query(src, RQ_DAYS, r) != 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = src->next(src)) == 1) {
 		struct report_day *d = grow(&r->day, &r->nday, sizeof(*d));
-		const unsigned char *day = sqlite3_column_text(st, 0);
-		if (!d)
-			return finish(st, SQLITE_NOMEM);
-		snprintf(d->day, sizeof(d->day), "%s", day ? (const char *)day : "");
-		d->clear = sqlite3_column_int64(st, 1);
+		char *day = src->text(src, 0);
+		if (!d) {
+			free(day);
+			return finish(src, -1);
+		}
+		snprintf(d->day, sizeof(d->day), "%s", day ? day : "");
+		free(day);
+		d->clear = (long)src->num(src, 1);
 	}
-	return finish(st, rc);
+	return finish(src, rc);
 }
 
 static struct report_server *find_server(struct report *r, const char *key)
@@ -423,61 +499,61 @@ static struct report_server *find_server(struct report *r, const char *key)
 	return NULL;
 }
 
-static int load_failures(sqlite3 *db, struct report *r)
+static int load_failures(struct report_source *src, struct report *r)
 {
-	sqlite3_stmt *st = prepare_window(db, failures_sql, r);
 	int rc;
 
-	if (!st)
+	if (src->query(src, RQ_FAILURES, r) != 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_server *s = find_server(r, (const char *)sqlite3_column_text(st, 0));
+	while ((rc = src->next(src)) == 1) {
+		char *ip = src->text(src, 0);
+		struct report_server *s = find_server(r, ip);
 		struct report_failure *f;
+		free(ip);
 		if (!s)
 			continue;
 		f = grow(&s->fail, &s->nfail, sizeof(*f));
 		if (!f)
-			return finish(st, SQLITE_NOMEM);
-		f->result_type = col_dup(st, 1);
-		f->sending_ip = col_dup(st, 2);
-		f->receiving_ip = col_dup(st, 3);
-		f->mx_name = col_dup(st, 4);
-		f->count = sqlite3_column_int64(st, 5);
+			return finish(src, -1);
+		f->result_type = src->text(src, 1);
+		f->sending_ip = src->text(src, 2);
+		f->receiving_ip = src->text(src, 3);
+		f->mx_name = src->text(src, 4);
+		f->count = (long)src->num(src, 5);
 	}
-	return finish(st, rc);
+	return finish(src, rc);
 }
 
-static int load_servers(sqlite3 *db, struct report *r)
+static int load_servers(struct report_source *src, struct report *r)
 {
-	sqlite3_stmt *st = prepare_window(db, servers_sql, r);
 	int rc;
 
-	if (!st)
+	if (src->query(src, RQ_SERVERS, r) != 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = src->next(src)) == 1) {
 		struct report_server *s = grow(&r->srv, &r->nsrv, sizeof(*s));
 		if (!s)
-			return finish(st, SQLITE_NOMEM);
-		s->key = col_dup(st, 0);
-		s->name = col_dup(st, 1);
-		s->ok = sqlite3_column_int64(st, 2);
-		s->failed = sqlite3_column_int64(st, 3);
-		s->ip = col_dup(st, 4);
-		s->domain = col_dup(st, 5);
-		s->type = col_dup(st, 6);
-		s->tlsa = col_dup(st, 7);
-		s->mx = col_dup(st, 8);
+			return finish(src, -1);
+		s->key = src->text(src, 0);
+		s->name = src->text(src, 1);
+		s->ok = (long)src->num(src, 2);
+		s->failed = (long)src->num(src, 3);
+		s->ip = src->text(src, 4);
+		s->domain = src->text(src, 5);
+		s->type = src->text(src, 6);
+		s->tlsa = src->text(src, 7);
+		s->mx = src->text(src, 8);
 	}
-	if (finish(st, rc) != 0)
+	if (finish(src, rc) != 0)
 		return -1;
-	return load_failures(db, r);
+	return load_failures(src, r);
 }
 
 static void report_free(struct report *r)
 {
 	for (size_t i = 0; i < r->ndev; i++) {
 		struct report_device *d = &r->dev[i];
-		free(d->ip), free(d->mac), free(d->vendor), free(d->name);
+		free(d->sensor), free(d->ip), free(d->mac), free(d->vendor), free(d->name);
 		free(d->servers), free(d->last_seen), free(d->kinds), free(d->protocols);
 		free(d->kind), free(d->kind_reason), free(d->mac_note), free(d->dhcp_name);
 	}
@@ -519,7 +595,8 @@ int report_main(int argc, char **argv)
 {
 	struct report_opts o;
 	struct report r = { 0 };
-	sqlite3 *db;
+	struct report_source src;
+	char name[1024];
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc != 0) {
@@ -529,19 +606,22 @@ int report_main(int argc, char **argv)
 	}
 	if (set_window(&r, &o) != 0)
 		return 2;
-	db = open_db(o.db);
-	if (!db)
+	r.fleet = central_is_url(o.db);
+	r.sensor = o.sensor;
+	if (r.fleet)
+		central_redact(o.db, name, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%s", o.db);
+	if ((r.fleet ? report_pg_open(&src, o.db) : lite_open(&src, o.db)) != 0)
 		return 1;
-	rc = load_devices(db, &r);
+	rc = load_devices(&src, &r);
 	if (rc == 0 && o.fmt == RF_HTML)
-		rc = load_days(db, &r);
+		rc = load_days(&src, &r);
 	if (rc == 0 && o.fmt == RF_TLSRPT)
-		rc = load_servers(db, &r);
+		rc = load_servers(&src, &r);
 	if (rc != 0)
-		fprintf(stderr, "mailtap report: cannot query '%s': %s%s\n", o.db, sqlite3_errmsg(db),
-			strstr(sqlite3_errmsg(db), "no such") ? " (written by an older mailtap: let the "
-			"sensor open it once to add the current views)" : "");
-	sqlite3_close(db);
+		fprintf(stderr, "mailtap report: cannot query '%s': %s\n", name, src.error(&src));
+	src.close(&src);
 	if (rc == 0)
 		rc = emit(&r, &o);
 	report_free(&r);

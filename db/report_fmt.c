@@ -116,13 +116,15 @@ static void put_json_list(FILE *f, const char *list)
 
 /* ---- text ---- */
 
-enum { COL_ADDR, COL_NAME, COL_KIND, COL_VENDOR, COL_CLEAR, COL_PROTOS, COL_SERVERS, COL_LAST,
-       COL_WORST, COL_KINDS, COL__COUNT };
+/* COL_SENSOR: fleet reports only (the first column). */
+enum { COL_SENSOR, COL_ADDR, COL_NAME, COL_KIND, COL_VENDOR, COL_CLEAR, COL_PROTOS, COL_SERVERS,
+       COL_LAST, COL_WORST, COL_KINDS, COL__COUNT };
 
 static void text_cells(const struct report_device *d, const char *cell[COL__COUNT], char *ratio,
 		       size_t cap)
 {
 	snprintf(ratio, cap, "%ld/%ld", d->clear, d->total);
+	cell[COL_SENSOR] = d->sensor;
 	cell[COL_ADDR] = d->ip;
 	cell[COL_NAME] = d->name;
 	cell[COL_KIND] = d->kind;
@@ -158,11 +160,12 @@ static void text_notes(const struct report *r, FILE *f, int addr_width)
 
 static int write_text(const struct report *r, FILE *f)
 {
-	static const char *const head[COL__COUNT] = { "ADDRESS", "NAME", "KIND", "VENDOR", "CLEAR/TOTAL",
-		"PROTOCOLS", "SERVERS", "LAST SEEN", "WORST", "FINDINGS" };
+	static const char *const head[COL__COUNT] = { "SENSOR", "ADDRESS", "NAME", "KIND", "VENDOR",
+		"CLEAR/TOTAL", "PROTOCOLS", "SERVERS", "LAST SEEN", "WORST", "FINDINGS" };
 	const char *cell[COL__COUNT];
 	char ratio[48];
 	int width[COL__COUNT];
+	int first = r->fleet ? COL_SENSOR : COL_ADDR;
 
 	fprintf(f, "mailtap report: devices that sent mail without TLS between %s and %s\n\n",
 		r->since_iso, r->until_iso);
@@ -179,12 +182,12 @@ static int write_text(const struct report *r, FILE *f)
 			if (term_len(cell[c]) > width[c])
 				width[c] = term_len(cell[c]);
 	}
-	for (int c = 0; c < COL__COUNT; c++)
+	for (int c = first; c < COL__COUNT; c++)
 		put_term(f, head[c], c + 1 < COL__COUNT ? width[c] + 2 : 0);
 	fputc('\n', f);
 	for (size_t i = 0; i < r->ndev; i++) {
 		text_cells(&r->dev[i], cell, ratio, sizeof(ratio));
-		for (int c = 0; c < COL__COUNT; c++)
+		for (int c = first; c < COL__COUNT; c++)
 			put_term(f, cell[c], c + 1 < COL__COUNT ? width[c] + 2 : 0);
 		fputc('\n', f);
 	}
@@ -199,11 +202,17 @@ static int write_csv(const struct report *r, FILE *f)
 {
 	char n[32];
 
+	if (r->fleet)
+		fputs("sensor,", f);
 	fputs("address,name,vendor,mac,cleartext_sessions,sessions,protocols,servers,last_seen,"
 	      "worst_severity,finding_kinds,kind,kind_reason,dhcp_host_name,mac_note\r\n", f);
 	for (size_t i = 0; i < r->ndev; i++) {
 		const struct report_device *d = &r->dev[i];
 		const char *cells[] = { d->ip, d->name, d->vendor, d->mac };
+		if (r->fleet) {
+			put_csv(f, d->sensor);
+			fputc(',', f);
+		}
 		for (int c = 0; c < 4; c++) {
 			put_csv(f, cells[c]);
 			fputc(',', f);
@@ -231,9 +240,15 @@ static int write_csv(const struct report *r, FILE *f)
 
 /* ---- JSON ---- */
 
-static void json_device(const struct report_device *d, FILE *f)
+static void json_device(const struct report_device *d, bool fleet, FILE *f)
 {
-	fputs("    {\"address\": ", f);
+	fputs("    {", f);
+	if (fleet) {
+		fputs("\"sensor\": ", f);
+		put_json(f, d->sensor);
+		fputs(", ", f);
+	}
+	fputs("\"address\": ", f);
 	put_json(f, d->ip);
 	fputs(", \"name\": ", f);
 	put_json(f, d->name);
@@ -270,7 +285,7 @@ static int write_json(const struct report *r, FILE *f)
 		r->until_iso);
 	fputs("  \"devices\": [\n", f);
 	for (size_t i = 0; i < r->ndev; i++) {
-		json_device(&r->dev[i], f);
+		json_device(&r->dev[i], r->fleet, f);
 		fputs(i + 1 < r->ndev ? ",\n" : "\n", f);
 	}
 	fputs("  ]\n}\n", f);
@@ -403,11 +418,16 @@ static void svg_days(const struct report *r, FILE *f)
 	fputs("</svg>\n", f);
 }
 
-static void html_row(const struct report_device *d, FILE *f)
+static void html_row(const struct report_device *d, bool fleet, FILE *f)
 {
 	const char *cells[] = { d->ip, d->name, d->kind, d->kind_reason, d->vendor, d->mac };
 
 	fputs("<tr>", f);
+	if (fleet) {
+		fputs("<td>", f);
+		put_html(f, d->sensor);
+		fputs("</td>", f);
+	}
 	for (int c = 0; c < 6; c++) {
 		fputs(c == 1 ? "<td class=\"n\">" : "<td>", f);	/* names can be 255 bytes */
 		put_html(f, cells[c]);
@@ -449,12 +469,13 @@ static int write_html(const struct report *r, FILE *f)
 		fprintf(f, "<p>No device sent mail in clear between %s and %s.</p>\n", r->since_iso,
 			r->until_iso);
 	} else {
-		fputs("<table>\n<tr><th>Address</th><th>Name</th><th>Kind</th><th>Why</th><th>Vendor</th>"
+		fputs(r->fleet ? "<table>\n<tr><th>Sensor</th>" : "<table>\n<tr>", f);
+		fputs("<th>Address</th><th>Name</th><th>Kind</th><th>Why</th><th>Vendor</th>"
 		      "<th>MAC</th>"
 		      "<th>Clear / total</th><th>Protocols</th><th>Servers</th><th>Last seen</th><th>Worst</th>"
 		      "<th>Findings</th></tr>\n", f);
 		for (size_t i = 0; i < r->ndev; i++)
-			html_row(&r->dev[i], f);
+			html_row(&r->dev[i], r->fleet, f);
 		fputs("</table>\n", f);
 		svg_devices(r, f);
 		svg_days(r, f);

@@ -3,6 +3,7 @@
 #ifndef MAILTAP_REPORT_INT_H
 #define MAILTAP_REPORT_INT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -13,6 +14,7 @@ enum report_format { RF_TEXT, RF_CSV, RF_JSON, RF_HTML, RF_TLSRPT };
 
 /* One device that sent mail without TLS in the window. Strings are heap copies or NULL. */
 struct report_device {
+	char *sensor;		/* fleet reports: the sensor that saw it; NULL for a local file */
 	char *ip, *mac, *vendor, *name;
 	char *servers;		/* distinct "ip:port" (IPv6 as "[ip]:port"), comma-separated */
 	char *last_seen;	/* ISO-8601 time of its last session in the window */
@@ -54,6 +56,8 @@ struct report_server {
 
 struct report {
 	time_t since, until, generated;
+	bool fleet;		/* read from the central database: devices name their sensor */
+	const char *sensor;	/* fleet: only this sensor's rows; NULL all */
 	char since_iso[32], until_iso[32];	/* "2026-11-21T10:00:00Z" */
 	struct report_device *dev;
 	size_t ndev;
@@ -62,6 +66,35 @@ struct report {
 	struct report_server *srv;
 	size_t nsrv;
 };
+
+/* The queries behind a report; every row source returns the same columns in the same order. */
+enum report_query {
+	RQ_DEVICES,	/* ip, mac, vendor, name, clear, total, servers, last_seen, worst, kinds, kind,
+			 * kind_reason, mac_note, dhcp_host_name, sensor */
+	RQ_DAYS,	/* day, clear */
+	RQ_SERVERS,	/* server_ip, server_name, ok, failed */
+	RQ_FAILURES,	/* server_ip, result_type, sending_ip, count */
+};
+
+/* Where a report's rows come from: the sensor's SQLite file (report.c) or the fleet's PostgreSQL
+ * database (report_pg.c). The loaders and formatters do not know which. */
+struct report_source {
+	void *db, *rows;	/* the backend's connection and current result */
+	long row;		/* backend cursor in rows */
+	char err[640];		/* error(): the last message */
+	/* Run q over r's window (and r->sensor); 0, or -1 (see error). */
+	int (*query)(struct report_source *src, enum report_query q, const struct report *r);
+	int (*next)(struct report_source *src);		/* 1 a row, 0 no more, -1 error */
+	char *(*text)(struct report_source *src, int col);	/* heap copy, NULL for NULL */
+	long long (*num)(struct report_source *src, int col);
+	void (*done)(struct report_source *src);	/* end of this query's rows */
+	const char *(*error)(struct report_source *src);
+	void (*close)(struct report_source *src);
+};
+
+/* Open the fleet's database at url as a row source; 0, or -1 after a message naming the url
+ * without its password. */
+int report_pg_open(struct report_source *src, const char *url);
 
 /* Write r to out in the given format. Every string from the database is escaped for the target
  * (terminal, CSV, JSON, HTML). Returns 0, or -1 on an output error. */

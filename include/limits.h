@@ -296,4 +296,30 @@
 #define TLS_DANE_CHAIN_MAX 4
 #endif
 
+/* Fleet shipping (mailtap ship, --ship-to): rows per central transaction (--batch), how long a
+ * connection attempt and a silent central server may take, the retry backoff (doubling from the
+ * first to the last delay), how many attempts `mailtap ship` makes before it gives up (the live
+ * sensor never gives up), and how often the live shipper looks for new rows. */
+#ifndef SHIP_BATCH_ROWS
+#define SHIP_BATCH_ROWS 500
+#endif
+#ifndef SHIP_CONNECT_TIMEOUT_S
+#define SHIP_CONNECT_TIMEOUT_S 10
+#endif
+#ifndef SHIP_IO_TIMEOUT_S
+#define SHIP_IO_TIMEOUT_S 30
+#endif
+#ifndef SHIP_BACKOFF_MIN_MS
+#define SHIP_BACKOFF_MIN_MS 250
+#endif
+#ifndef SHIP_BACKOFF_MAX_MS
+#define SHIP_BACKOFF_MAX_MS 30000
+#endif
+#ifndef SHIP_ATTEMPTS
+#define SHIP_ATTEMPTS 8
+#endif
+#ifndef SHIP_INTERVAL_MS
+#define SHIP_INTERVAL_MS 2000
+#endif
+
 #endif

@@ -17,6 +17,8 @@ struct capture_stats_row {
 	uint64_t flows, flows_evicted, mail_sessions, findings_written, write_errors;
 	double db_write_ms;
 	long rss_kib;
+	bool ship;		/* --ship-to: the three ship_* columns */
+	uint64_t ship_rows, ship_retries, ship_backlog_s;
 };
 
 /* Append a row inside the writer's current batch. Returns 0 or -1. */

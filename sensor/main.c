@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "central.h"
 #include "limits.h"
 #include "maintain.h"
 #include <syslog.h>
@@ -20,6 +21,7 @@
 #include "jsonout.h"
 #include "report.h"
 #include "sensor.h"
+#include "ship.h"
 #include "store.h"
 #include "summary.h"
 #include "workers.h"
@@ -40,6 +42,8 @@ struct options {
 	int retain_days, max_db_mb;
 	bool syslog;
 	const char *sensor_name;
+	const char *ship_to;		/* --ship-to URL: the fleet's central database */
+	char host[256];			/* default sensor name for shipping: the host name */
 	int strip_threshold;
 	int downgrade_window_s;
 	int buffer_mib;
@@ -60,9 +64,11 @@ struct run {
 	struct capture *caps[WORKERS_MAX];
 	int ncaps;
 	struct workers *workers;
+	struct ship_thread *ship;	/* --ship-to */
 	bool stopping;
 	bool link_failed;		/* the interface went down or away */
 	uint64_t sink_errors;
+	uint64_t started_wall_us;
 	uint64_t findings[FK__COUNT];	/* by kind, cross-session ones included */
 };
 
@@ -75,7 +81,8 @@ static void usage(FILE *fp)
 	fputs(
 "Usage: mailtap -r FILE [-r FILE...] [options] [BPF expression]\n"
 "       mailtap -i IFACE [options] [BPF expression]\n"
-"       mailtap report [--db PATH] [--since WHEN] [--until WHEN] [--format FMT] [-o FILE]\n"
+"       mailtap report [--db PATH|URL] [--since WHEN] [--until WHEN] [--format FMT] [-o FILE]\n"
+"       mailtap ship --to URL [--init] [--db PATH] [--sensor NAME] [--batch N]\n"
 "\n"
 "Passive SMTP/STARTTLS/TLS sensor: finds devices that send mail in clear, stripped or refused\n"
 "STARTTLS, failed handshakes and weak certificates, and stores findings per device in SQLite.\n"
@@ -112,6 +119,10 @@ static void usage(FILE *fp)
 "                         when nearly spent, idle flows time out sooner, then the oldest go\n"
 "      --workers N        live capture: N workers in one PACKET_FANOUT group (default 1)\n"
 "      --sensor-name NAME the sensor's name in JSON lines and capture_stats (default: host name)\n"
+"      --ship-to URL      also copy new rows to the fleet's central PostgreSQL database\n"
+"                         (postgresql://host/db or libpq \"service=...\"; password from\n"
+"                         PGPASSFILE or a service file), in a thread of its own; see\n"
+"                         'mailtap ship --help'\n"
 "      --syslog           also send each finding to syslog (facility daemon)\n"
 "      --retain-days N    delete sessions older than N days (from the newest), in small batches\n"
 "      --max-db-mb N      keep the database under N MiB by deleting the oldest sessions\n"
@@ -199,7 +210,7 @@ static char *join_args(int argc, char **argv)
 }
 
 enum { OPT_JSON = 256, OPT_NO_DPI, OPT_STATS, OPT_TLS_PORTS, OPT_STRIP, OPT_WINDOW, OPT_MEMCAP, OPT_WORKERS, OPT_SENSOR_NAME, OPT_RETAIN, OPT_MAXDB, OPT_SYSLOG,
-       OPT_PROXY_PORTS, OPT_IMAP_PORTS, OPT_POP3_PORTS };
+       OPT_PROXY_PORTS, OPT_IMAP_PORTS, OPT_POP3_PORTS, OPT_SHIP_TO };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -223,6 +234,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "max-db-mb", required_argument, NULL, OPT_MAXDB },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "sensor-name", required_argument, NULL, OPT_SENSOR_NAME },
+		{ "ship-to", required_argument, NULL, OPT_SHIP_TO },
 		{ "downgrade-window", required_argument, NULL, OPT_WINDOW },
 		{ "buffer", required_argument, NULL, 'B' },
 		{ "snaplen", required_argument, NULL, 's' },
@@ -305,6 +317,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 						   optarg, WORKERS_MAX);
 			break;
 		case OPT_SENSOR_NAME: o->sensor_name = optarg; break;
+		case OPT_SHIP_TO:
+			if (!central_is_url(optarg))
+				return usage_error("%s", "--ship-to: not a PostgreSQL address (give "
+						   "postgresql://host/db or \"service=NAME\")");
+			o->ship_to = optarg;
+			break;
 		case OPT_RETAIN:
 			if (parse_int(optarg, 1, 36500, &o->retain_days))
 				return usage_error("--retain-days: '%s' is not a number of days (1-36500)",
@@ -506,8 +524,35 @@ static void record_stats(struct run *r, const struct sensor_totals *t)
 		r->last_recv = row.kernel_received;
 		r->last_drop = row.kernel_dropped;
 	}
+	if (r->ship) {
+		struct ship_stats ss2;
+		uint64_t now = wall_now_us();
+		ship_thread_stats(r->ship, &ss2);
+		row.ship = true;
+		row.ship_rows = ss2.rows;
+		row.ship_retries = ss2.retries;
+		row.ship_backlog_s = ss2.last_ok_wall_us && now > ss2.last_ok_wall_us ?
+				     (now - ss2.last_ok_wall_us) / 1000000 : (now - r->started_wall_us) / 1000000;
+	}
 	if (store_capture_stats(r->store, &row))
 		fprintf(stderr, "mailtap: cannot record capture_stats in the database\n");
+}
+
+/* " ship_rows=N ship_retries=N ship_backlog_s=N" for the stats line, "" without --ship-to. */
+static const char *ship_suffix(struct run *r, char *buf, size_t cap)
+{
+	struct ship_stats ss;
+	uint64_t now = wall_now_us(), last;
+
+	buf[0] = '\0';
+	if (!r->ship)
+		return buf;
+	ship_thread_stats(r->ship, &ss);
+	last = ss.last_ok_wall_us ? ss.last_ok_wall_us : r->started_wall_us;
+	snprintf(buf, cap, " ship_rows=%llu ship_retries=%llu ship_backlog_s=%llu",
+		 (unsigned long long)ss.rows, (unsigned long long)ss.retries,
+		 (unsigned long long)(now > last ? (now - last) / 1000000 : 0));
+	return buf;
 }
 
 /* The writer loop (this thread): drain finished sessions into the store, flush, report. */
@@ -519,6 +564,7 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 	bool progress = !o->quiet && isatty(STDERR_FILENO) && o->nfiles;
 	bool more = true;
 	uint64_t next_retention = 0, next_link_check = 0;
+	char line[160];
 
 	while (more) {
 		if (stop_requested && !r->stopping) {
@@ -548,7 +594,7 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 			next_progress = now + 500000;
 		}
 		if (now >= next_stats || stats_requested) {
-			print_stats_line(&t, r->store, r->workers);
+			print_stats_line(&t, r->store, r->workers, ship_suffix(r, line, sizeof(line)));
 			record_stats(r, &t);
 			stats_requested = 0;
 			next_stats = o->stats_s ? now + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
@@ -602,12 +648,28 @@ static void close_captures(struct run *r)
 /* Release whatever sensor_main set up; parts never set up are NULL and skipped. */
 static void teardown(struct options *o, struct run *r)
 {
+	ship_thread_stop(r->ship);
+	r->ship = NULL;
 	workers_free(r->workers);
 	jsonout_close(r->json);
 	store_close(r->store);
 	close_captures(r);
 	free(o->files);
 	free(o->bpf);
+}
+
+/* --ship-to: the shipping thread, with its own connections to the database file and the centre. */
+static int start_shipping(struct options *o, struct run *r, char *err, size_t errcap)
+{
+	struct ship_opts so = { .db = o->db, .url = o->ship_to, .sensor = o->sensor_name };
+
+	store_flush(r->store);
+	if (!so.sensor) {
+		gethostname(o->host, sizeof(o->host) - 1);
+		so.sensor = o->host[0] ? o->host : "sensor";
+	}
+	r->ship = ship_thread_start(&so, err, errcap);
+	return r->ship ? 0 : -1;
 }
 
 /* Capture open, privileges dropped, database and outputs open, workers running. Prints what went
@@ -643,6 +705,9 @@ static int setup(struct options *o, struct run *r)
 					 err, sizeof(err))))
 		goto fail;
 	workers_set_dns_sink(r->workers, sink_dns);
+	r->started_wall_us = wall_now_us();
+	if (o->ship_to && start_shipping(o, r, err, sizeof(err)))
+		goto fail;
 	return 0;
 fail:
 	fprintf(stderr, "mailtap: %s\n", err);
@@ -677,6 +742,8 @@ static int sensor_main(int argc, char **argv)
 		record_stats(&r, &t);	/* the final health row of a live run */
 	if (store_flush(r.store))
 		rc = EXIT_RUNTIME;
+	ship_thread_stop(r.ship);	/* after a last round for the rows just committed */
+	r.ship = NULL;
 	if ((o.nfiles && capture_file_errors(r.caps[0])) || workers_errors(r.workers) || r.link_failed)
 		rc = EXIT_RUNTIME;
 	struct capture_file_stats files = { 0 };
@@ -707,5 +774,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "ship") == 0)
+		return ship_main(argc - 1, argv + 1);
 	return sensor_main(argc, argv);
 }

@@ -31,7 +31,8 @@ static long peak_rss_kib(void)
 	return getrusage(RUSAGE_SELF, &ru) ? 0 : ru.ru_maxrss;
 }
 
-void print_stats_line(const struct sensor_totals *t, const struct store *st, struct workers *w)
+void print_stats_line(const struct sensor_totals *t, const struct store *st, struct workers *w,
+		      const char *extra)
 {
 	const struct sensor_counters *c = &t->c;
 	const struct flow_table_stats *f = &t->f;
@@ -49,7 +50,7 @@ void print_stats_line(const struct sensor_totals *t, const struct store *st, str
 		fprintf(stderr, " kernel_recv=%llu kernel_drop=%llu if_drop=%llu",
 			(unsigned long long)recv, (unsigned long long)drop,
 			(unsigned long long)ifdrop);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", extra ? extra : "");
 }
 
 static void line(const char *label, uint64_t v)
