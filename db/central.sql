@@ -173,7 +173,25 @@ DROP VIEW IF EXISTS server_starttls_by_sensor, server_starttls_inconsistent, dai
 	tampering, servers_without_starttls, cleartext_devices, device_report, device_kind,
 	device_identity CASCADE;
 
+-- The signals of db/schema.sql's device_identity, computed by joins rather than per-device
+-- subqueries (a fleet has many devices behind one router MAC).
 CREATE VIEW device_identity AS
+WITH mc AS (SELECT sensor, mac, count(*) AS n FROM devices WHERE mac IS NOT NULL
+             GROUP BY sensor, mac),
+     ss AS (SELECT sensor, server_ip, count(*) AS n FROM sessions GROUP BY sensor, server_ip),
+     hc AS (SELECT sensor, client_ip, count(DISTINCT helo) AS n FROM sessions
+             GROUP BY sensor, client_ip),
+     dip AS (SELECT DISTINCT ON (sensor, ip) sensor, ip, mac FROM dhcp_hosts
+              WHERE ip IS NOT NULL ORDER BY sensor, ip, last_seen DESC),
+     b AS (SELECT d.sensor, d.local_id, d.ip, d.mac, d.vendor, d.name, d.helo_names, d.ja3,
+                  coalesce(mc.n, 0) AS mac_ips, coalesce(mc.n, 0) >= 3 AS mac_is_router,
+                  dip.mac AS ip_dhcp_mac, coalesce(ss.n, 0) AS server_sessions,
+                  coalesce(hc.n, 0) AS helo_count
+             FROM devices d
+             LEFT JOIN mc ON mc.sensor = d.sensor AND mc.mac = d.mac
+             LEFT JOIN ss ON ss.sensor = d.sensor AND ss.server_ip = d.ip
+             LEFT JOIN hc ON hc.sensor = d.sensor AND hc.client_ip = d.ip
+             LEFT JOIN dip ON dip.sensor = d.sensor AND dip.ip = d.ip)
 SELECT b.sensor, b.local_id AS device_id, b.ip, b.mac, b.vendor, b.name, b.helo_names, b.ja3,
        b.mac_is_router,
        CASE WHEN b.mac_is_router THEN 'MAC seen for ' || b.mac_ips || ' addresses: a router''s, '
@@ -181,18 +199,8 @@ SELECT b.sensor, b.local_id AS device_id, b.ip, b.mac, b.vendor, b.name, b.helo_
        coalesce(dm.host_name, di.host_name) AS dhcp_host_name,
        coalesce(dm.vendor_class, di.vendor_class) AS dhcp_vendor_class,
        coalesce(dm.prl, di.prl) AS dhcp_prl,
-       (SELECT count(*) FROM sessions s WHERE s.sensor = b.sensor AND s.server_ip = b.ip)
-         AS server_sessions,
-       (SELECT count(DISTINCT s.helo) FROM sessions s
-         WHERE s.sensor = b.sensor AND s.client_ip = b.ip) AS helo_count
-  FROM (SELECT d.sensor, d.local_id, d.ip, d.mac, d.vendor, d.name, d.helo_names, d.ja3,
-               (SELECT count(*) FROM devices o WHERE o.sensor = d.sensor AND o.mac = d.mac)
-                 AS mac_ips,
-               (SELECT count(*) FROM devices o WHERE o.sensor = d.sensor AND o.mac = d.mac) >= 3
-                 AS mac_is_router,
-               (SELECT x.mac FROM dhcp_hosts x WHERE x.sensor = d.sensor AND x.ip = d.ip
-                 ORDER BY x.last_seen DESC LIMIT 1) AS ip_dhcp_mac
-          FROM devices d) b
+       b.server_sessions, b.helo_count
+  FROM b
   LEFT JOIN dhcp_hosts dm ON dm.sensor = b.sensor AND dm.mac = b.mac AND NOT b.mac_is_router
   LEFT JOIN dhcp_hosts di ON di.sensor = b.sensor AND di.mac = b.ip_dhcp_mac;
 

@@ -316,7 +316,7 @@
 #define SHIP_BACKOFF_MAX_MS 30000
 #endif
 #ifndef SHIP_ATTEMPTS
-#define SHIP_ATTEMPTS 8
+#define SHIP_ATTEMPTS 5
 #endif
 #ifndef SHIP_INTERVAL_MS
 #define SHIP_INTERVAL_MS 2000

@@ -1,0 +1,173 @@
+#!/bin/bash
+# fleet.sh — fleet shipping against a real PostgreSQL 15 started for the test (tests/fleet/README.md).
+# Usage: fleet.sh CASE MAILTAP TOOLS_DIR    (TOOLS_DIR: the build's tests/ with pcapgen and floodgen)
+# Cases: union, resume, errors, live. Exit 0 pass, 1 fail, 77 PostgreSQL cannot start here.
+set -euo pipefail
+
+[ $# -eq 3 ] || { echo "usage: $0 CASE MAILTAP TOOLS_DIR" >&2; exit 2; }
+case=$1 mailtap=$(readlink -f "$2") tools=$(readlink -f "$3")
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+. "$here/pg-lib.sh"
+export LC_ALL=C
+
+WORK=$(mktemp -d /tmp/mailtap-fleet-work.XXXXXX)
+chmod 755 "$WORK"
+SHIP_PID=
+cleanup() {
+	set +e
+	[ -n "$SHIP_PID" ] && kill -KILL "$SHIP_PID" 2>/dev/null
+	[ -n "${LIVE_PID:-}" ] && kill -KILL "$LIVE_PID" 2>/dev/null
+	[ -n "${NS_TX:-}" ] && ip netns del "$NS_TX" 2>/dev/null
+	[ -n "${NS_RX:-}" ] && ip netns del "$NS_RX" 2>/dev/null
+	pg_cleanup
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { pg_die "$case: $*"; }
+log() { pg_log "$case: $*"; }
+
+# sensor_db NAME PCAP...: mailtap reads the captures into WORK/NAME.db as sensor NAME.
+sensor_db() {
+	local name=$1 args=() f; shift
+	for f in "$@"; do args+=(-r "$f"); done
+	"$mailtap" -q "${args[@]}" -d "$WORK/$name.db" --sensor-name "$name" || die "mailtap on $*"
+}
+
+# pcap_case NAME: the capture of tests/pcap/NAME, generated into WORK/NAME.pcap.
+pcap_case() {
+	local args=""
+	[ -f "$src/tests/pcap/$1/args" ] && args=$(cat "$src/tests/pcap/$1/args")
+	# shellcheck disable=SC2086
+	"$tools/pcapgen" $args -o "$WORK/$1.pcap" "$src/tests/pcap/$1/input.txt" >/dev/null \
+		|| die "pcapgen $1"
+	echo "$WORK/$1.pcap"
+}
+
+ship() { "$mailtap" ship --to "$PG_URL" "$@"; }
+lite() { sqlite3 -batch -noheader "$@"; }
+
+# Every output must be free of the server's password (PG_PASS) and of the test's wrong ones.
+no_secret() {
+	local f
+	for f in "$@"; do
+		[ -e "$f" ] || continue
+		if grep -aqF -e "$PG_PASS" -e "Wr0ngSecret" "$f"; then
+			die "a password appears in $f"
+		fi
+	done
+}
+
+# Canonical text of one sensor's rows, locally (sqlite) and centrally (psql), for comparison.
+DUMP_LOCAL="
+SELECT 'device', ip, id, mac, vendor, name, helo_names, ja3, vlan, first_seen, last_seen FROM devices;
+SELECT 'session', id, device_id, client_ip, client_port, server_ip, server_port, start_ts, end_ts,
+       transport, starttls_offered, mail_count, mail_in_clear, helo, tls_version, cert_sha256,
+       anomalies, protocol, cleartext FROM sessions;
+SELECT 'finding', id, session_id, device_id, ts, kind, severity, detail FROM findings;
+SELECT 'dhcp', mac, rowid, ip, host_name, first_seen, last_seen FROM dhcp_hosts;
+SELECT 'history', server_ip, server_port, ehlo_sessions, starttls_offers, last_offered, last_seen
+  FROM server_history;
+SELECT 'stats', id, ts, packets, bytes, mail_sessions FROM capture_stats;"
+dump_local() { lite -separator '|' "$1" "$DUMP_LOCAL" | sort; }
+dump_central() {
+	pg_psql "$PG_DB" -A -t -F '|' -v s="$1" <<'EOF' | sed 's/|t$/|1/; s/|f$/|0/' | sort
+SELECT 'device', ip, local_id, mac, vendor, name, helo_names, ja3, vlan, first_seen, last_seen
+  FROM devices WHERE sensor = :'s';
+SELECT 'session', local_id, device_local_id, client_ip, client_port, server_ip, server_port,
+       start_ts, end_ts, transport, starttls_offered, mail_count, mail_in_clear, helo, tls_version,
+       cert_sha256, anomalies, protocol, cleartext FROM sessions WHERE sensor = :'s';
+SELECT 'finding', local_id, session_local_id, device_local_id, ts, kind, severity, detail
+  FROM findings WHERE sensor = :'s';
+SELECT 'dhcp', mac, local_id, ip, host_name, first_seen, last_seen FROM dhcp_hosts
+ WHERE sensor = :'s';
+SELECT 'history', server_ip, server_port, ehlo_sessions, starttls_offers, last_offered, last_seen
+  FROM server_history WHERE sensor = :'s';
+SELECT 'stats', local_id, ts, packets, bytes, mail_sessions FROM capture_stats WHERE sensor = :'s';
+EOF
+}
+
+# same_rows DB SENSOR: the centre holds exactly the local rows of DB under SENSOR.
+same_rows() {
+	dump_local "$1" >"$WORK/local.txt"
+	dump_central "$2" >"$WORK/central.txt"
+	if ! diff -u "$WORK/local.txt" "$WORK/central.txt" >"$WORK/rows.diff"; then
+		head -40 "$WORK/rows.diff" >&2
+		die "central rows of $2 differ from $(basename "$1") (- local, + central)"
+	fi
+	log "$2: $(wc -l <"$WORK/local.txt") rows, the same locally and centrally"
+}
+
+# ---- union: two (three) sensors shipped; the fleet report is the union of the local ones ----
+case_union() {
+	local f
+	sensor_db alpha "$src/tests/data/sample.pcap"
+	sensor_db beta "$(pcap_case history_stripped)" "$(pcap_case downgrade_after_refusal)" \
+		"$(pcap_case starttls_injection_server)" "$(pcap_case auth_plain_clear)"
+	# gamma sees the relay of history_stripped never offering STARTTLS: a cross-site difference.
+	awk '/^session 192.0.2.23/,0' "$src/tests/pcap/history_stripped/input.txt" |
+		sed '1i time 2026-11-29T10:00:00Z' >"$WORK/gamma.txt"
+	"$tools/pcapgen" -o "$WORK/gamma.pcap" "$WORK/gamma.txt" >/dev/null || die "pcapgen gamma"
+	"$tools/floodgen" --complete 200 -o "$WORK/flood.pcap" >/dev/null
+	sensor_db gamma "$WORK/gamma.pcap" "$WORK/flood.pcap"
+	ship --init -q || die "ship --init"
+	ship --init -q || die "a second ship --init (upgrade in place) failed"
+	for s in alpha beta gamma; do
+		ship --db "$WORK/$s.db" --sensor "$s" --batch 7 2>"$WORK/ship-$s.err" \
+			|| { cat "$WORK/ship-$s.err" >&2; die "ship $s"; }
+		same_rows "$WORK/$s.db" "$s"
+	done
+	for f in csv json tlsrpt; do
+		for s in alpha beta gamma; do
+			"$mailtap" report --db "$WORK/$s.db" --since 2000-01-01 --until 2030-01-01 \
+				--format "$f" -o "$WORK/$s.$f" || die "local report $s $f"
+		done
+		"$mailtap" report --db "$PG_URL" --since 2000-01-01 --until 2030-01-01 --format "$f" \
+			-o "$WORK/fleet.$f" || die "fleet report $f"
+		"$mailtap" report --db "$PG_URL" --sensor beta --since 2000-01-01 --until 2030-01-01 \
+			--format "$f" -o "$WORK/beta-only.$f" || die "fleet report --sensor beta $f"
+	done
+	for f in text html; do
+		"$mailtap" report --db "$PG_URL" --since 2000-01-01 --until 2030-01-01 --format "$f" \
+			-o "$WORK/fleet.$f" || die "fleet report $f"
+	done
+	python3 "$here/compare.py" "$WORK" alpha beta gamma || die "fleet report is not the union"
+	for s in alpha beta gamma; do
+		grep -q "^$s " "$WORK/fleet.text" || die "text report does not name sensor $s"
+		grep -q "<td>$s</td>" "$WORK/fleet.html" || die "html report does not name sensor $s"
+	done
+	# The sqlite3 questions, asked of the centre: the same answers, summed over the sensors.
+	local v want got
+	for v in cleartext_devices tampering device_report; do
+		want=0
+		for s in alpha beta gamma; do
+			want=$(( want + $(lite "$WORK/$s.db" "SELECT count(*) FROM $v") ))
+		done
+		got=$(pg_q "SELECT count(*) FROM $v")
+		[ "$got" = "$want" ] || die "central $v has $got rows, the sensors $want"
+	done
+	want=0
+	for s in alpha beta gamma; do
+		want=$(( want + $(lite "$WORK/$s.db" "SELECT sum(sessions) FROM daily_summary") ))
+	done
+	got=$(pg_q "SELECT sum(sessions) FROM daily_summary")
+	[ "$got" = "$want" ] || die "central daily_summary counts $got sessions, the sensors $want"
+	got=$(pg_q "SELECT offers_per_sensor FROM server_starttls_inconsistent
+	             WHERE server_ip = '198.51.100.26' AND server_port = 25")
+	[ "$got" = "beta 3/4, gamma 0/1" ] || die "cross-sensor history: got '$got'"
+	log "server 198.51.100.26:25 across sensors: $got"
+	pg_q "SELECT count(*) FROM servers_without_starttls" >/dev/null || die "servers_without_starttls"
+	out=$(ship --db "$WORK/beta.db" --sensor beta 2>&1) || die "ship again"
+	case $out in *" 0 rows confirmed"*) ;; *) die "shipping again sent rows: $out" ;; esac
+	no_secret "$WORK"/*
+	log "ok"
+}
+
+case "$case" in
+union|resume|errors|live) ;;
+*) echo "fleet: unknown case '$case'" >&2; exit 2 ;;
+esac
+pg_start
+"case_$case"
