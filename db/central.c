@@ -166,19 +166,24 @@ PGconn *central_connect(const char *url, const char *app, char *err, size_t errc
 	const char *m = c ? PQerrorMessage(c) : "out of memory";
 	*auth = c && (PQconnectionNeedsPassword(c) || strstr(m, "password authentication failed") ||
 		      strstr(m, "no password supplied"));
-	/* libpq may put several lines (one per address tried): the last says the most. */
-	char line[512] = "";
-	for (const char *p = m; *p;) {
+	/* libpq may put several lines (one per address tried, then where the password came from). */
+	char lines[640] = "";
+	size_t o = 0;
+	for (const char *p = m; *p && o + 3 < sizeof(lines);) {
+		while (*p == ' ' || *p == '\t')
+			p++;
 		size_t n = strcspn(p, "\n");
 		if (n)
-			snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
+			o += (size_t)snprintf(lines + o, sizeof(lines) - o, "%s%.*s", o ? "; " : "",
+					      (int)n, p);
 		p += n;
 		if (*p)
 			p++;
 	}
-	snprintf(err, errcap, "cannot connect to the central database '%s': %s%s", red, line,
-		 *auth ? "; put the password in PGPASSFILE (~/.pgpass) or a service file, never "
-			 "on the command line" : "; check that the server runs and the address");
+	snprintf(err, errcap, "cannot connect to the central database '%s': %s%s", red, lines,
+		 *auth ? "; check the password in PGPASSFILE (~/.pgpass) or the service file, and "
+			 "never put it on the command line" : "; check that the server runs and the "
+			 "address");
 	PQfinish(c);
 	return NULL;
 }

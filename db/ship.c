@@ -491,6 +491,10 @@ int64_t ship_run(struct shipper *s, volatile sig_atomic_t *stop, char *err, size
 		total += n;
 		if (rc == 0)
 			return total;
+		if (n > 0) {	/* progress before the failure: a new series of attempts */
+			failures = 0;
+			backoff = SHIP_BACKOFF_MIN_MS;
+		}
 		s->st.retries++;
 		publish(s);
 		failures++;
@@ -500,7 +504,7 @@ int64_t ship_run(struct shipper *s, volatile sig_atomic_t *stop, char *err, size
 			return -1;
 		}
 		if (!s->o.quiet)
-			fprintf(stderr, "mailtap: ship: %s; attempt %u failed, retrying in %.1f s\n",
+			fprintf(stderr, "mailtap ship: %s; attempt %u failed, retrying in %.1f s\n",
 				s->lasterr, failures, backoff / 1000.0);
 		if (!nap(backoff, stop)) {
 			snprintf(err, errcap, "%s", s->lasterr);

@@ -165,6 +165,142 @@ case_union() {
 	log "ok"
 }
 
+# ---- resume: interrupted at random points (server SIGKILLed, connection cut, shipper killed) ----
+# pg_cut: end the shipper's server connections (as a network cut would, mid-batch or between).
+pg_cut() {
+	pg_q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+	       WHERE application_name = 'mailtap ship'" >/dev/null 2>&1 || true
+}
+
+# ship_interrupted DB SENSOR: ship in the background and interrupt it at random moments, in a
+# shuffled order of server crashes, connection cuts and shipper kills, until one run completes.
+ship_interrupted() {
+	local db=$1 sensor=$2 acts=() i=0 rc
+	for i in 1 2 3; do acts+=(crash cut kill); done
+	mapfile -t acts < <(printf '%s\n' "${acts[@]}" | shuf)
+	i=0
+	while :; do
+		"$mailtap" ship --to "$PG_URL" --db "$db" --sensor "$sensor" --batch 40 --attempts 1000 \
+			2>>"$WORK/ship.err" &
+		SHIP_PID=$!
+		while kill -0 "$SHIP_PID" 2>/dev/null && [ "$i" -lt "${#acts[@]}" ]; do
+			sleep "0.$(( RANDOM % 3 ))$(( RANDOM % 10 ))"
+			kill -0 "$SHIP_PID" 2>/dev/null || break
+			case ${acts[$i]} in
+			crash) pg_kill; sleep "0.$(( RANDOM % 5 ))"; pg_restart ;;
+			cut) pg_cut ;;
+			kill) kill -KILL "$SHIP_PID" 2>/dev/null || true ;;
+			esac
+			log "interruption $(( i + 1 )): ${acts[$i]} at $(pg_q "SELECT count(*) FROM sessions" 2>/dev/null || echo '?') sessions"
+			i=$(( i + 1 ))
+		done
+		rc=0
+		wait "$SHIP_PID" || rc=$?
+		SHIP_PID=
+		[ "$rc" -eq 0 ] && [ "$i" -ge "${#acts[@]}" ] && break
+		[ "$rc" -eq 0 ] || [ "$rc" -eq 137 ] || die "ship exited $rc: $(tail -3 "$WORK/ship.err")"
+		[ "$rc" -eq 0 ] && i=${#acts[@]}	# done before every interruption was used
+	done
+}
+
+case_resume() {
+	local before after new retries
+	"$tools/floodgen" --complete 3000 -o "$WORK/f1.pcap" >/dev/null
+	sensor_db site "$WORK/f1.pcap" "$src/tests/data/sample.pcap"
+	ship --init -q || die "ship --init"
+	ship_interrupted "$WORK/site.db" site
+	retries=$(grep -c 'failed, retrying' "$WORK/ship.err" || true)
+	[ "$retries" -gt 0 ] || die "no interruption made the shipper retry: the test proves nothing"
+	log "$retries failed attempts retried"
+	same_rows "$WORK/site.db" site
+	out=$(ship --db "$WORK/site.db" --sensor site 2>&1) || die "ship again: $out"
+	case $out in *" 0 rows confirmed"*) ;; *) die "shipping again sent rows: $out" ;; esac
+
+	# The same clients a day later (devices change in place) while retention deletes the old
+	# sessions locally: the centre keeps every session once and gets the devices' new state.
+	before=$(pg_q "SELECT count(*) FROM sessions WHERE sensor = 'site'")
+	"$tools/floodgen" --complete 3000 --seed 2 -o "$WORK/f2.pcap" >/dev/null
+	"$mailtap" -q -r "$WORK/f2.pcap" -d "$WORK/site.db" --retain-days 1 || die "mailtap f2"
+	[ "$(lite "$WORK/site.db" "SELECT count(*) FROM sessions")" -lt 6006 ] \
+		|| die "retention deleted nothing: the test proves nothing"
+	ship_interrupted "$WORK/site.db" site
+	after=$(pg_q "SELECT count(*) FROM sessions WHERE sensor = 'site'")
+	[ "$after" -eq $(( before + 3000 )) ] || die "centre has $after sessions, expected $before + 3000"
+	new=$(pg_q "SELECT count(DISTINCT (client_ip, client_port, server_ip, server_port, start_ts))
+	            FROM sessions WHERE sensor = 'site'")
+	[ "$new" -eq "$after" ] || die "a session is in the centre twice under different ids"
+	# What the sensor still holds, the centre holds the same (devices with their new last_seen).
+	dump_local "$WORK/site.db" | grep -v '^stats' >"$WORK/local.txt"
+	dump_central site >"$WORK/central.txt"
+	missing=$(comm -23 "$WORK/local.txt" "$WORK/central.txt" | head -5)
+	[ -z "$missing" ] || die "local rows not in the centre as they are locally: $missing"
+	log "after retention: $after sessions centrally, $(lite "$WORK/site.db" "SELECT count(*) FROM sessions") locally, every local row the same centrally"
+	out=$(ship --db "$WORK/site.db" --sensor site 2>&1) || die "ship again: $out"
+	case $out in *" 0 rows confirmed"*) ;; *) die "shipping again sent rows: $out" ;; esac
+	no_secret "$WORK"/*
+	log "ok"
+}
+
+# ---- errors: wrong password, unreachable server, no schema: a clear message, exit status 1 ----
+# expect_fail NAME SHOWN CMD...: CMD exits 1 and says SHOWN (the url without its password).
+expect_fail() {
+	local name=$1 shown=$2 rc=0; shift 2
+	"$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+	[ "$rc" -eq 1 ] || { cat "$WORK/$name.err" >&2; die "$name: exit status $rc, expected 1"; }
+	grep -qF -- "$shown" "$WORK/$name.err" \
+		|| { cat "$WORK/$name.err" >&2; die "$name: the message does not name '$shown'"; }
+	log "$name: $(head -1 "$WORK/$name.err")"
+}
+
+case_errors() {
+	local bad_url kv good_pass=$PGPASSFILE
+	sensor_db site "$src/tests/data/sample.pcap"
+	# Before --init: no schema.
+	expect_fail no_schema "create it once with 'mailtap ship --init" \
+		ship --db "$WORK/site.db" --sensor site
+	expect_fail report_no_schema "mailtap ship --init" \
+		"$mailtap" report --db "$PG_URL" --since 2000-01-01
+	ship --init -q || die "ship --init"
+	# A wrong password from the password file.
+	printf '*:*:*:%s:Wr0ngSecretFile\n' "$PG_USER" >"$WORK/badpass"
+	chmod 600 "$WORK/badpass"
+	PGPASSFILE="$WORK/badpass" expect_fail wrong_passfile "$PG_URL" \
+		ship --db "$WORK/site.db" --sensor site
+	grep -q 'password authentication failed' "$WORK/wrong_passfile.err" \
+		|| die "wrong password: the message does not say so"
+	PGPASSFILE="$WORK/badpass" expect_fail report_wrong_passfile "$PG_URL" \
+		"$mailtap" report --db "$PG_URL" --since 2000-01-01
+	# A password in the URL or the key=value string (not how to do it, but it must not leak).
+	bad_url="postgresql://$PG_USER:Wr0ngSecretUrl@/$PG_DB?host=$PG_DIR&port=$PG_PORT"
+	PGPASSFILE=/dev/null expect_fail wrong_url "postgresql://$PG_USER@/$PG_DB?host=$PG_DIR" \
+		ship --db "$WORK/site.db" --sensor site --to "$bad_url"
+	kv="host=$PG_DIR port=$PG_PORT dbname=$PG_DB user=$PG_USER password='Wr0ngSecretKv'"
+	PGPASSFILE=/dev/null expect_fail wrong_kv "host=$PG_DIR port=$PG_PORT dbname=$PG_DB user=$PG_USER" \
+		"$mailtap" report --db "$kv" --since 2000-01-01
+	bad_url="postgresql://$PG_USER@/$PG_DB?host=$PG_DIR&port=$PG_PORT&password=Wr0ngSecretParam"
+	PGPASSFILE=/dev/null expect_fail wrong_param "postgresql://$PG_USER@/$PG_DB?host=$PG_DIR&port=$PG_PORT" \
+		"$mailtap" report --db "$bad_url" --since 2000-01-01
+	# Unreachable: a socket directory without a server, and a TCP port nobody listens on.
+	expect_fail unreachable_socket "postgresql://$PG_USER@/$PG_DB?host=$WORK/nowhere" \
+		ship --db "$WORK/site.db" --sensor site --attempts 2 \
+		--to "postgresql://$PG_USER:Wr0ngSecretGone@/$PG_DB?host=$WORK/nowhere"
+	grep -q 'retrying' "$WORK/unreachable_socket.err" || die "unreachable: no retry reported"
+	expect_fail unreachable_tcp "postgresql://$PG_USER@127.0.0.1:1/$PG_DB" \
+		"$mailtap" report --db "postgresql://$PG_USER:Wr0ngSecretTcp@127.0.0.1:1/$PG_DB"
+	# The right password again: it all works, and nothing was shipped by the failed runs.
+	[ "$(pg_q "SELECT count(*) FROM sessions")" -eq 0 ] || die "a failed run shipped rows"
+	PGPASSFILE=$good_pass ship --db "$WORK/site.db" --sensor site -q || die "ship"
+	same_rows "$WORK/site.db" site
+	# Usage errors are status 2, and --sensor needs a central database.
+	rc=0; "$mailtap" report --db "$WORK/site.db" --sensor x 2>/dev/null || rc=$?
+	[ "$rc" -eq 2 ] || die "report --sensor on a file: status $rc, expected 2"
+	rc=0; "$mailtap" ship --db "$WORK/site.db" --to /tmp/x.db 2>/dev/null || rc=$?
+	[ "$rc" -eq 2 ] || die "ship --to a file: status $rc, expected 2"
+	rm -f "$WORK/badpass"
+	no_secret "$WORK"/*
+	log "ok"
+}
+
 case "$case" in
 union|resume|errors|live) ;;
 *) echo "fleet: unknown case '$case'" >&2; exit 2 ;;
