@@ -216,6 +216,9 @@ struct shipper *ship_open(const struct ship_opts *o, char *err, size_t errcap)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	/* The cursor may lag after a power cut (a batch is then sent again, a no-op centrally), so
+	 * its update need not wait for the disk while the writer waits for the lock. */
+	sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
 	if (prepare(s, err, errcap) != 0) {
 		ship_close(s);
 		return NULL;
@@ -491,6 +494,10 @@ int64_t ship_run(struct shipper *s, volatile sig_atomic_t *stop, char *err, size
 		total += n;
 		if (rc == 0)
 			return total;
+		if (stop && *stop) {	/* interrupted, not failed: not a retry */
+			snprintf(err, errcap, "%s", s->lasterr);
+			return -1;
+		}
 		if (n > 0) {	/* progress before the failure: a new series of attempts */
 			failures = 0;
 			backoff = SHIP_BACKOFF_MIN_MS;
@@ -536,7 +543,9 @@ static void *ship_thread_main(void *arg)
 	t->s->o.attempts = 1;
 	while (!t->stop) {
 		if (ship_run(t->s, &t->stop, err, sizeof(err)) < 0) {
-			if (!fails && !t->stop)
+			if (t->stop)
+				break;	/* interrupted by the stop: the last round follows */
+			if (!fails)
 				fprintf(stderr, "mailtap: ship: %s; rows stay in the local database and are "
 					"sent when the centre answers again\n", err);
 			/* Backoff between rounds while the centre is away, doubling up to the cap. */
@@ -557,7 +566,9 @@ static void *ship_thread_main(void *arg)
 	if (!fails) {
 		volatile sig_atomic_t never = 0;
 		t->s->io_timeout_ms = 3000;
-		ship_run(t->s, &never, err, sizeof(err));
+		if (ship_run(t->s, &never, err, sizeof(err)) < 0)
+			fprintf(stderr, "mailtap: ship: the last round before exit failed: %s; the "
+				"rest is sent by the next run or 'mailtap ship'\n", err);
 	}
 	return NULL;
 }

@@ -21,7 +21,7 @@ cleanup() {
 	[ -n "${NS_TX:-}" ] && ip netns del "$NS_TX" 2>/dev/null
 	[ -n "${NS_RX:-}" ] && ip netns del "$NS_RX" 2>/dev/null
 	pg_cleanup
-	rm -rf "$WORK"
+	[ -n "${FLEET_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -297,6 +297,105 @@ case_errors() {
 	rc=0; "$mailtap" ship --db "$WORK/site.db" --to /tmp/x.db 2>/dev/null || rc=$?
 	[ "$rc" -eq 2 ] || die "ship --to a file: status $rc, expected 2"
 	rm -f "$WORK/badpass"
+	no_secret "$WORK"/*
+	log "ok"
+}
+
+# ---- live: mailtap -i on a veth with --ship-to; its packet rate with and without shipping ----
+# live_run NAME [mailtap options]: replay WORK/live.pcap at top speed through the veth into
+# mailtap -i; prints "sent_pps kernel_recv kernel_drop sessions" to WORK/NAME.fig. With
+# LIVE_AWAY=1 the centre is killed before the replay and started again after it.
+live_run() {
+	local name=$1 i; shift
+	ip netns exec "$NS_RX" "$mailtap" -i "$V_RX" -d "$WORK/$name.db" --stats 1 -B 8 \
+		--sensor-name "$name" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+	LIVE_PID=$!
+	for i in $(seq 1 100); do grep -q '^mailtap: stats' "$WORK/$name.err" && break; sleep 0.1; done
+	grep -q '^mailtap: stats' "$WORK/$name.err" || { cat "$WORK/$name.err" >&2; die "$name: no start"; }
+	[ "${LIVE_AWAY:-0}" = 1 ] && pg_kill
+	ip netns exec "$NS_TX" tcpreplay -q -i "$V_TX" $LIVE_RATE "$WORK/live.pcap" \
+		>"$WORK/$name.tcpreplay" 2>&1 || die "tcpreplay"
+	# The sensor has everything once its session count stops moving (the last flows close).
+	local last=-1 now
+	for i in $(seq 1 100); do
+		now=$(lite "$WORK/$name.db" "SELECT count(*) FROM sessions" 2>/dev/null || echo 0)
+		[ "$now" = "$last" ] && [ "$now" -gt 0 ] && break
+		last=$now
+		sleep 1
+	done
+	if [ "${LIVE_AWAY:-0}" = 1 ]; then
+		grep -q 'rows stay in the local database' "$WORK/$name.err" \
+			|| die "$name: no word of the centre being away"
+		pg_restart
+	fi
+}
+
+live_figures() {
+	local name=$1 pps recv drop sessions
+	pps=$(sed -n 's/.*Rated: [0-9.]* Bps, [0-9.]* Mbps, \([0-9.]*\) pps.*/\1/p' "$WORK/$name.tcpreplay")
+	read -r recv drop < <(lite -separator ' ' "$WORK/$name.db" \
+		"SELECT max(kernel_received), max(kernel_dropped) FROM capture_stats")
+	sessions=$(lite "$WORK/$name.db" "SELECT count(*) FROM sessions")
+	log "$name: sent ${pps:-?} packets/s, kernel received ${recv:-?}, dropped ${drop:-?}, $sessions sessions"
+}
+
+live_stop() {
+	kill -TERM "$LIVE_PID"
+	wait "$LIVE_PID" || die "sensor exited $?: $(tail -3 "$WORK/$1.err")"
+	LIVE_PID=
+}
+
+case_live() {
+	local n central local_n i
+	[ "$(id -u)" -eq 0 ] || pg_skip "needs root (network namespaces)"
+	command -v tcpreplay >/dev/null || die "no tcpreplay (scripts/install-deps.sh --test)"
+	NS_TX="mt-fleettx-$$" NS_RX="mt-fleetrx-$$" V_TX="mft$$" V_RX="mfr$$"
+	ip netns add "$NS_TX"
+	ip netns add "$NS_RX"
+	ip link add "$V_TX" netns "$NS_TX" type veth peer name "$V_RX" netns "$NS_RX"
+	for p in "$NS_TX:$V_TX" "$NS_RX:$V_RX"; do
+		ip netns exec "${p%%:*}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		ip netns exec "${p%%:*}" ip link set "${p#*:}" mtu 9000 up
+	done
+	# A fixed rate the machine's sensor keeps up with, so "keeps its rate" is comparable run to run
+	# (FLEET_LIVE_PPS=top: as fast as tcpreplay can; figures are logged, never asserted).
+	LIVE_RATE="--pps=${FLEET_LIVE_PPS:-30000}"
+	[ "${FLEET_LIVE_PPS:-}" = top ] && LIVE_RATE=--topspeed
+	"$tools/floodgen" --complete "${FLEET_LIVE_SESSIONS:-10000}" -o "$WORK/live.pcap" >/dev/null
+	ship --init -q || die "ship --init"
+
+	live_run plain
+	live_stop plain
+	live_figures plain
+
+	live_run shipping --ship-to "$PG_URL"
+	live_stop shipping
+	live_figures shipping
+	grep -q 'ship_rows=' "$WORK/shipping.err" || die "the stats line does not show shipping"
+	n=$(lite "$WORK/shipping.db" "SELECT max(ship_rows) FROM capture_stats")
+	[ "${n:-0}" -gt 0 ] || die "capture_stats shows no shipped rows"
+	local_n=$(lite "$WORK/shipping.db" "SELECT count(*) FROM sessions")
+	central=$(pg_q "SELECT count(*) FROM sessions WHERE sensor = 'shipping'")
+	[ "$central" -eq "$local_n" ] || die "shipping: $central sessions centrally, $local_n locally"
+	log "shipping: $central sessions centrally after the sensor stopped, $n rows confirmed during the run"
+
+	# The centre away during the whole replay: the sensor captures on, retries (counted), and
+	# catches up when the centre is back.
+	LIVE_AWAY=1 live_run away --ship-to "$PG_URL"
+	local_n=$(lite "$WORK/away.db" "SELECT count(*) FROM sessions")
+	for i in $(seq 1 120); do
+		central=$(pg_q "SELECT count(*) FROM sessions WHERE sensor = 'away'")
+		[ "$central" -eq "$local_n" ] && break
+		sleep 0.5
+	done
+	[ "$central" -eq "$local_n" ] || die "away: $central sessions centrally, $local_n locally"
+	sleep 1.2	# one more stats row
+	live_stop away
+	live_figures away
+	n=$(lite "$WORK/away.db" "SELECT max(ship_retries) FROM capture_stats")
+	[ "${n:-0}" -gt 0 ] || die "away: capture_stats counts no retry"
+	grep -q 'answers again' "$WORK/away.err" || die "away: no word of the centre coming back"
+	log "away: caught up ($central sessions) after $n retries"
 	no_secret "$WORK"/*
 	log "ok"
 }
