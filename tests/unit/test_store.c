@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "oui.h"
 #include "dns.h"
+#include "maintain.h"
 #include "store.h"
 #include "check.h"
 
@@ -237,6 +238,54 @@ static void test_upgrade_v1(void)
 	/* Opening it again changes nothing. */
 	st = store_open(p, err, sizeof(err));
 	CHECK(st != NULL);
+	store_close(st);
+	/* The device of the version 1 file got a change number when it was upgraded. */
+	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CHECK(qn(db, "SELECT count(DISTINCT ship_seq) FROM devices WHERE ship_seq > 0") == 2);
+	CHECK(qn(db, "SELECT (SELECT n FROM ship_counter) >= max(ship_seq) FROM devices") == 1);
+	sqlite3_close(db);
+}
+
+/* Fleet shipping: a device row changed in place takes a new, higher change number; retention keeps
+ * the newest session so its id is never handed out again. */
+static void test_ship_seq_and_retention(void)
+{
+	char p[600], err[512] = "";
+	struct store *st;
+	struct session s;
+	sqlite3 *db = NULL;
+	long a1, b1, a2;
+
+	path_in("ship.db", p, sizeof(p));
+	st = store_open(p, err, sizeof(err));
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	make_plain(&s, 8, 40001, 1764327359 + 30 * 86400, "a");	/* id 1, the newest */
+	CHECK(store_session(st, &s) == 0);
+	session_free(&s);
+	make_plain(&s, 9, 40002, 1764327360, "b");			/* id 2, old */
+	CHECK(store_session(st, &s) == 0);
+	session_free(&s);
+	CHECK(store_flush(st) == 0);
+	a1 = qn(db, "SELECT ship_seq FROM devices WHERE ip = '192.0.2.8'");
+	b1 = qn(db, "SELECT ship_seq FROM devices WHERE ip = '192.0.2.9'");
+	CHECK(a1 > 0 && b1 > a1);
+	make_plain(&s, 8, 40003, 1764327361, "a2");			/* id 3, old */
+	CHECK(store_session(st, &s) == 0);
+	session_free(&s);
+	CHECK(store_flush(st) == 0);
+	a2 = qn(db, "SELECT ship_seq FROM devices WHERE ip = '192.0.2.8'");
+	CHECK(a2 > b1);
+	CHECK(qn(db, "SELECT ship_seq FROM devices WHERE ip = '192.0.2.9'") == b1);
+	/* Sessions 2 and 3 are old enough to go; 3 has the highest id and stays. */
+	struct retention r = { .retain_days = 1, .batch = 100 };
+	CHECK(store_retention(st, &r, NULL) == 1);
+	CHECK(store_flush(st) == 0);
+	CHECK(qn(db, "SELECT count(*) FROM sessions") == 2);
+	CHECK(qn(db, "SELECT count(*) FROM sessions WHERE id IN (1, 3)") == 2);
+	sqlite3_close(db);
 	store_close(st);
 }
 
@@ -683,6 +732,7 @@ int main(void)
 	test_ts_iso();
 	test_fresh_and_columns();
 	test_upgrade_v1();
+	test_ship_seq_and_retention();
 	test_tls_columns_and_upsert();
 	test_policy_across_runs();
 	test_duplicates();
