@@ -372,9 +372,11 @@ CREATE TABLE IF NOT EXISTS capture_stats (
 -- PostgreSQL database (db/central.sql) under the sensor's name and their local id.
 -- Tables only ever added to (sessions, findings, capture_stats) ship in id order. Tables updated
 -- in place (devices, dhcp_hosts, server_history) carry ship_seq: every insert or change of a row
--- gives it the next number of ship_counter (triggers below), and they ship in ship_seq order, so a
--- changed row is shipped again. Numbers are taken inside the writer's transaction and SQLite has
--- one writer at a time, so a reader never sees a number below one it has already seen committed.
+-- gives it a new, higher number (devices: from ship_counter, as devices may be deleted; the others:
+-- the table's highest + 1), and they ship in ship_seq order, so a changed row is shipped again.
+-- The writer gives the numbers in its statements; the triggers below number any other change.
+-- Numbers are taken inside the writing transaction and SQLite has one writer at a time, so a
+-- reader never sees a number appear below one it has already seen committed.
 CREATE TABLE IF NOT EXISTS ship_counter (
 	id INTEGER PRIMARY KEY CHECK (id = 1),
 	n  INTEGER NOT NULL
@@ -408,8 +410,9 @@ UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter) + r.rn
    AND server_history.server_port = r.port;
 UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM server_history), 0));
 -- A change that is not itself the numbering (NEW.ship_seq IS OLD.ship_seq) takes a new number.
+-- The writer (store.c) numbers its own device writes (ship_seq given): no trigger work then.
 DROP TRIGGER IF EXISTS devices_ship_ins;
-CREATE TRIGGER devices_ship_ins AFTER INSERT ON devices BEGIN
+CREATE TRIGGER devices_ship_ins AFTER INSERT ON devices WHEN NEW.ship_seq IS NULL BEGIN
 	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
 	UPDATE devices SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE id = NEW.id;
 END;
@@ -418,27 +421,30 @@ CREATE TRIGGER devices_ship_upd AFTER UPDATE ON devices WHEN NEW.ship_seq IS OLD
 	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
 	UPDATE devices SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE id = NEW.id;
 END;
+-- dhcp_hosts and server_history rows are never deleted: the highest number + 1 is a new one.
+-- history.c numbers its own server_history writes.
 DROP TRIGGER IF EXISTS dhcp_hosts_ship_ins;
-CREATE TRIGGER dhcp_hosts_ship_ins AFTER INSERT ON dhcp_hosts BEGIN
-	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
-	UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE mac = NEW.mac;
+CREATE TRIGGER dhcp_hosts_ship_ins AFTER INSERT ON dhcp_hosts WHEN NEW.ship_seq IS NULL BEGIN
+	UPDATE dhcp_hosts SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM dhcp_hosts)
+	 WHERE mac = NEW.mac;
 END;
 DROP TRIGGER IF EXISTS dhcp_hosts_ship_upd;
 CREATE TRIGGER dhcp_hosts_ship_upd AFTER UPDATE ON dhcp_hosts WHEN NEW.ship_seq IS OLD.ship_seq
 BEGIN
-	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
-	UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE mac = NEW.mac;
+	UPDATE dhcp_hosts SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM dhcp_hosts)
+	 WHERE mac = NEW.mac;
 END;
 DROP TRIGGER IF EXISTS server_history_ship_ins;
-CREATE TRIGGER server_history_ship_ins AFTER INSERT ON server_history BEGIN
-	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
-	UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1)
+CREATE TRIGGER server_history_ship_ins AFTER INSERT ON server_history WHEN NEW.ship_seq IS NULL
+BEGIN
+	UPDATE server_history SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1
+	                                        FROM server_history)
 	 WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
 END;
 DROP TRIGGER IF EXISTS server_history_ship_upd;
 CREATE TRIGGER server_history_ship_upd AFTER UPDATE ON server_history
   WHEN NEW.ship_seq IS OLD.ship_seq BEGIN
-	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
-	UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1)
+	UPDATE server_history SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1
+	                                        FROM server_history)
 	 WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
 END;
