@@ -14,3 +14,8 @@ add_executable(test_devcache ${CMAKE_SOURCE_DIR}/tests/unit/test_devcache.c)
 target_include_directories(test_devcache PRIVATE ${CMAKE_SOURCE_DIR}/db)
 target_link_libraries(test_devcache PRIVATE mt_db)
 add_test(NAME unit_devcache COMMAND test_devcache)
+
+# unit_central: PostgreSQL address forms and password redaction (no server needed).
+add_executable(test_central ${CMAKE_SOURCE_DIR}/tests/unit/test_central.c)
+target_link_libraries(test_central PRIVATE mt_db)
+add_test(NAME unit_central COMMAND test_central)
