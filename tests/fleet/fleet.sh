@@ -161,6 +161,16 @@ case_union() {
 	pg_q "SELECT count(*) FROM servers_without_starttls" >/dev/null || die "servers_without_starttls"
 	out=$(ship --db "$WORK/beta.db" --sensor beta 2>&1) || die "ship again"
 	case $out in *" 0 rows confirmed"*) ;; *) die "shipping again sent rows: $out" ;; esac
+	# beta read auth_plain_clear: its AUTH secret is nowhere in the central database or a report.
+	"$PG_BIN/pg_dump" -h "$PG_DIR" -p "$PG_PORT" -U "$PG_USER" "$PG_DB" >"$WORK/central.sql" \
+		|| die "pg_dump"
+	grep -q 'auth_plain_clear\|cleartext_auth' "$WORK/central.sql" || die "pg_dump holds no AUTH session"
+	while IFS= read -r secret; do
+		[ -n "$secret" ] || continue
+		if grep -alF -- "$secret" "$WORK"/central.sql "$WORK"/fleet.* "$WORK"/beta-only.*; then
+			die "an AUTH secret of auth_plain_clear is in the central database or a report"
+		fi
+	done <"$src/tests/pcap/auth_plain_clear/secrets"
 	no_secret "$WORK"/*
 	log "ok"
 }
