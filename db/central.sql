@@ -273,9 +273,13 @@ SELECT d.sensor, d.local_id AS device_id, d.ip, d.mac, d.vendor, d.name,
                      WHEN 1 THEN 'low' END AS worst_severity,
        fa.finding_kinds,
        d.first_seen, d.last_seen,
-       k.kind, k.kind_reason, k.mac_is_router, k.mac_note, k.dhcp_host_name, k.dhcp_vendor_class
+       k.kind, k.kind_reason, k.mac_is_router, k.mac_note, k.dhcp_host_name, k.dhcp_vendor_class,
+       a.protocols, a.cleartext_protocols
   FROM devices d
   LEFT JOIN (SELECT sensor, client_ip, count(*) AS sessions,
+                    string_agg(DISTINCT protocol, ',' ORDER BY protocol) AS protocols,
+                    string_agg(DISTINCT protocol, ',' ORDER BY protocol) FILTER (WHERE cleartext)
+                      AS cleartext_protocols,
                     count(*) FILTER (WHERE transport IN ('starttls', 'implicit_tls')) AS tls_sessions,
                     count(*) FILTER (WHERE cleartext) AS cleartext_sessions,
                     max(CASE WHEN cleartext THEN start_ts END) AS last_cleartext
@@ -300,13 +304,14 @@ SELECT server_ip, server_port, max(server_name) AS server_name,
        count(*) AS sessions_without_starttls,
        count(DISTINCT client_ip) AS clients,
        min(start_ts) AS first_seen, max(start_ts) AS last_seen,
+       string_agg(DISTINCT protocol, ',' ORDER BY protocol) AS protocols,
        string_agg(DISTINCT sensor, ',' ORDER BY sensor) AS sensors
   FROM sessions WHERE starttls_offered = 0
  GROUP BY server_ip, server_port;
 
 CREATE VIEW tampering AS
 SELECT f.sensor, f.ts, f.kind, f.severity, s.client_ip, s.client_port, s.server_ip, s.server_port,
-       s.helo, s.server_name, f.detail, f.session_local_id AS session_id
+       s.helo, s.server_name, f.detail, f.session_local_id AS session_id, s.protocol
   FROM findings f JOIN sessions s ON s.sensor = f.sensor AND s.local_id = f.session_local_id
  WHERE f.kind IN ('starttls_stripped', 'starttls_injection', 'tls_downgrade', 'starttls_no_tls');
 

@@ -70,7 +70,7 @@ struct report {
 /* The queries behind a report; every row source returns the same columns in the same order. */
 enum report_query {
 	RQ_DEVICES,	/* ip, mac, vendor, name, clear, total, servers, last_seen, worst, kinds, kind,
-			 * kind_reason, mac_note, dhcp_host_name, sensor */
+			 * kind_reason, mac_note, dhcp_host_name, protocols, sensor */
 	RQ_DAYS,	/* day, clear */
 	RQ_SERVERS,	/* server_ip, server_name, ok, failed */
 	RQ_FAILURES,	/* server_ip, result_type, sending_ip, count */

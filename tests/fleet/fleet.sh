@@ -105,7 +105,8 @@ case_union() {
 	local f
 	sensor_db alpha "$src/tests/data/sample.pcap"
 	sensor_db beta "$(pcap_case history_stripped)" "$(pcap_case downgrade_after_refusal)" \
-		"$(pcap_case starttls_injection_server)" "$(pcap_case auth_plain_clear)"
+		"$(pcap_case starttls_injection_server)" "$(pcap_case auth_plain_clear)" \
+		"$(pcap_case imap_login_clear)" "$(pcap_case pop3_user_pass_clear)"
 	# gamma sees the relay of history_stripped never offering STARTTLS: a cross-site difference.
 	awk '/^session 192.0.2.23/,0' "$src/tests/pcap/history_stripped/input.txt" |
 		sed '1i time 2026-11-29T10:00:00Z' >"$WORK/gamma.txt"
@@ -134,6 +135,8 @@ case_union() {
 			-o "$WORK/fleet.$f" || die "fleet report $f"
 	done
 	python3 "$here/compare.py" "$WORK" alpha beta gamma || die "fleet report is not the union"
+	grep -q '"protocols": \["imap"\]' "$WORK/fleet.json" || die "no IMAP device in the fleet report"
+	grep -q '"protocols": \["pop3"\]' "$WORK/fleet.json" || die "no POP3 device in the fleet report"
 	for s in alpha beta gamma; do
 		grep -q "^$s " "$WORK/fleet.text" || die "text report does not name sensor $s"
 		grep -q "<td>$s</td>" "$WORK/fleet.html" || die "html report does not name sensor $s"
@@ -156,21 +159,23 @@ case_union() {
 	[ "$got" = "$want" ] || die "central daily_summary counts $got sessions, the sensors $want"
 	got=$(pg_q "SELECT offers_per_sensor FROM server_starttls_inconsistent
 	             WHERE server_ip = '198.51.100.26' AND server_port = 25")
-	[ "$got" = "beta 3/4, gamma 0/1" ] || die "cross-sensor history: got '$got'"
+	[ "$got" = "beta 3/3, gamma 0/1" ] || die "cross-sensor history: got '$got'"
 	log "server 198.51.100.26:25 across sensors: $got"
 	pg_q "SELECT count(*) FROM servers_without_starttls" >/dev/null || die "servers_without_starttls"
 	out=$(ship --db "$WORK/beta.db" --sensor beta 2>&1) || die "ship again"
 	case $out in *" 0 rows confirmed"*) ;; *) die "shipping again sent rows: $out" ;; esac
-	# beta read auth_plain_clear: its AUTH secret is nowhere in the central database or a report.
+	# beta read AUTH, IMAP LOGIN and POP3 PASS in clear: no secret in the centre or a report.
 	"$PG_BIN/pg_dump" -h "$PG_DIR" -p "$PG_PORT" -U "$PG_USER" "$PG_DB" >"$WORK/central.sql" \
 		|| die "pg_dump"
 	grep -q 'auth_plain_clear\|cleartext_auth' "$WORK/central.sql" || die "pg_dump holds no AUTH session"
-	while IFS= read -r secret; do
-		[ -n "$secret" ] || continue
-		if grep -alF -- "$secret" "$WORK"/central.sql "$WORK"/fleet.* "$WORK"/beta-only.*; then
-			die "an AUTH secret of auth_plain_clear is in the central database or a report"
-		fi
-	done <"$src/tests/pcap/auth_plain_clear/secrets"
+	for c in auth_plain_clear imap_login_clear pop3_user_pass_clear; do
+		while IFS= read -r secret; do
+			[ -n "$secret" ] || continue
+			if grep -alF -- "$secret" "$WORK"/central.sql "$WORK"/fleet.* "$WORK"/beta-only.*; then
+				die "a secret of $c is in the central database or a report"
+			fi
+		done <"$src/tests/pcap/$c/secrets"
+	done
 	no_secret "$WORK"/*
 	log "ok"
 }
