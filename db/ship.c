@@ -30,6 +30,7 @@ struct shipper {
 	PGconn *pg;
 	char centre[1024];		/* the url without its password: cursor key and messages */
 	unsigned io_timeout_ms;
+	uint64_t until_ms;		/* a round ends at this monotonic time (0: when done) */
 	bool fatal, auth;		/* the last failure will not go away by retrying */
 	char lasterr[1600];
 	pthread_mutex_t mu;		/* guards pub (read by other threads) */
@@ -288,14 +289,21 @@ static int pg_run(struct shipper *s, const char *sql, int n, const char *const *
 	PGresult *r;
 	int rc = 0;
 
+	int flush = 0;
+
 	if (!PQsendQueryParams(s->pg, sql, n, NULL, vals, NULL, NULL, 0)) {
 		snprintf(s->lasterr, sizeof(s->lasterr), "'%s': %s", s->centre,
 			 central_error(s->pg, msg, sizeof(msg)));
 		drop_connection(s);
 		return -1;
 	}
-	while (PQisBusy(s->pg)) {
-		struct pollfd p = { .fd = PQsocket(s->pg), .events = POLLIN };
+	/* Non-blocking connection: a slow centre that does not take the batch is waited for in
+	 * the same bounded, interruptible slices as one that does not answer. */
+	while ((flush = PQflush(s->pg)) == 1 || PQisBusy(s->pg)) {
+		struct pollfd p = { .fd = PQsocket(s->pg),
+				    .events = (short)(POLLIN | (flush == 1 ? POLLOUT : 0)) };
+		if (flush < 0)
+			break;
 		if ((stop && *stop) || mono_ms() > deadline) {
 			snprintf(s->lasterr, sizeof(s->lasterr), "'%s': %s", s->centre, stop && *stop ?
 				 "stopped while waiting for the centre" :
@@ -348,6 +356,7 @@ static int connect_centre(struct shipper *s)
 		drop_connection(s);
 		return -1;
 	}
+	PQsetnonblocking(s->pg, 1);
 	s->st.connected = true;
 	return 0;
 }
@@ -460,7 +469,8 @@ static int ship_round(struct shipper *s, volatile sig_atomic_t *stop, int64_t *s
 		if (s->unsaved[t])
 			save_cursor(s, t);
 		int b;
-		while ((b = ship_batch(s, t, stop)) == 1 && !(stop && *stop))
+		while ((b = ship_batch(s, t, stop)) == 1 && !(stop && *stop) &&
+		       !(s->until_ms && mono_ms() > s->until_ms))
 			;
 		if (b < 0)
 			rc = -1;
@@ -566,6 +576,7 @@ static void *ship_thread_main(void *arg)
 	if (!fails) {
 		volatile sig_atomic_t never = 0;
 		t->s->io_timeout_ms = 3000;
+		t->s->until_ms = mono_ms() + SHIP_LAST_ROUND_MS;
 		if (ship_run(t->s, &never, err, sizeof(err)) < 0)
 			fprintf(stderr, "mailtap: ship: the last round before exit failed: %s; the "
 				"rest is sent by the next run or 'mailtap ship'\n", err);

@@ -321,5 +321,9 @@
 #ifndef SHIP_INTERVAL_MS
 #define SHIP_INTERVAL_MS 2000
 #endif
+/* At stop the live shipper sends what it can in this long (what is left goes next time). */
+#ifndef SHIP_LAST_ROUND_MS
+#define SHIP_LAST_ROUND_MS 5000
+#endif
 
 #endif
