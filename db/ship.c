@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 #include <libpq-fe.h>
 #include "central.h"
@@ -31,6 +34,7 @@ struct shipper {
 	char centre[1024];		/* the url without its password: cursor key and messages */
 	unsigned io_timeout_ms;
 	uint64_t until_ms;		/* a round ends at this monotonic time (0: when done) */
+	uint64_t saved_ms;		/* when a cursor last reached the file */
 	bool fatal, auth;		/* the last failure will not go away by retrying */
 	char lasterr[1600];
 	pthread_mutex_t mu;		/* guards pub (read by other threads) */
@@ -159,6 +163,8 @@ static char *insert_sql(const struct ship_table *t)
 	return b.oom ? NULL : b.p;
 }
 
+static void save_cursor(struct shipper *s, size_t t);
+
 /* ---- opening ---- */
 
 static int prepare(struct shipper *s, char *err, size_t errcap)
@@ -216,7 +222,9 @@ struct shipper *ship_open(const struct ship_opts *o, char *err, size_t errcap)
 		ship_close(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	/* Reads never wait in WAL mode; a cursor save that finds the writer busy waits a little and
+	 * otherwise stays in memory until the next one. */
+	sqlite3_busy_timeout(s->db, SHIP_BUSY_TIMEOUT_MS);
 	/* The cursor may lag after a power cut (a batch is then sent again, a no-op centrally), so
 	 * its update need not wait for the disk while the writer waits for the lock. */
 	sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
@@ -231,6 +239,13 @@ void ship_close(struct shipper *s)
 {
 	if (!s)
 		return;
+	/* What the centre confirmed and the file does not know yet: worth a wait for the lock. */
+	if (s->db && s->cur_put) {
+		sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+		for (size_t t = 0; t < ship_ntables; t++)
+			if (s->unsaved[t] && s->cursor[t] >= 0)
+				save_cursor(s, t);
+	}
 	for (size_t i = 0; i < ship_ntables; i++) {
 		if (s->read)
 			sqlite3_finalize(s->read[i]);
@@ -389,8 +404,10 @@ static void save_cursor(struct shipper *s, size_t t)
 	sqlite3_bind_text(q, 3, ship_tables[t].name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 4, s->cursor[t]);
 	sqlite3_bind_int64(q, 5, s->unsaved[t]);
-	if (sqlite3_step(q) == SQLITE_DONE)
+	if (sqlite3_step(q) == SQLITE_DONE) {
 		s->unsaved[t] = 0;
+		s->saved_ms = mono_ms();
+	}
 	sqlite3_reset(q);
 }
 
@@ -439,10 +456,13 @@ static int ship_batch(struct shipper *s, size_t t, volatile sig_atomic_t *stop)
 			PQclear(PQexec(s->pg, "ROLLBACK"));
 		return -1;
 	}
-	/* Committed centrally: only now does the cursor move. */
+	/* Committed centrally: only now does the cursor move. It reaches the file at most every
+	 * SHIP_CURSOR_SAVE_MS (and at the end of a round): each save takes SQLite's write lock,
+	 * which the writer would have to wait for. */
 	s->cursor[t] = top;
 	s->unsaved[t] += n;
-	save_cursor(s, t);
+	if (mono_ms() - s->saved_ms >= SHIP_CURSOR_SAVE_MS)
+		save_cursor(s, t);
 	s->st.rows += (uint64_t)n;
 	s->st.batches++;
 	s->st.last_ok_wall_us = wall_us();
@@ -474,6 +494,8 @@ static int ship_round(struct shipper *s, volatile sig_atomic_t *stop, int64_t *s
 			;
 		if (b < 0)
 			rc = -1;
+		if (s->unsaved[t])
+			save_cursor(s, t);
 	}
 	*shipped = (int64_t)(s->st.rows - before);
 	if (rc == 0) {
@@ -548,6 +570,9 @@ static void *ship_thread_main(void *arg)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the main thread's */
+	/* Linux: a thread's own nice value. Capture and the writer come first on a busy machine;
+	 * shipping only has to keep up on average. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), SHIP_THREAD_NICE);
 	/* Quiet per attempt: one line when the centre goes away, one when it is back. */
 	t->s->o.quiet = true;
 	t->s->o.attempts = 1;

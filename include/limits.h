@@ -321,6 +321,18 @@
 #ifndef SHIP_INTERVAL_MS
 #define SHIP_INTERVAL_MS 2000
 #endif
+/* The live shipper's thread runs at this nice value (capture and the writer keep theirs). */
+#ifndef SHIP_THREAD_NICE
+#define SHIP_THREAD_NICE 10
+#endif
+/* The shipper writes its cursor to the database file at most this often, and waits at most this
+ * long for SQLite's write lock (the rows are sent again after a crash, a no-op centrally). */
+#ifndef SHIP_CURSOR_SAVE_MS
+#define SHIP_CURSOR_SAVE_MS 2000
+#endif
+#ifndef SHIP_BUSY_TIMEOUT_MS
+#define SHIP_BUSY_TIMEOUT_MS 200
+#endif
 /* At stop the live shipper sends what it can in this long (what is left goes next time). */
 #ifndef SHIP_LAST_ROUND_MS
 #define SHIP_LAST_ROUND_MS 5000
