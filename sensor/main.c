@@ -139,6 +139,8 @@ static void usage(FILE *fp)
 "  mailtap -r span.pcap.gz -r span2.pcapng.zst -d mail.db\n"
 "  mailtap -i eth1 -u mailtap -d /var/lib/mailtap/mailtap.db --json /var/log/mailtap.jsonl\n"
 "  mailtap -r capture.pcap -p 25,587,8025 --no-dpi\n"
+"  PGPASSFILE=/etc/mailtap/pgpass mailtap -i eth1 --sensor-name berlin \\\n"
+"      --ship-to postgresql://mailtap@central.example.org/mailtap\n"
 "  sqlite3 mail.db 'SELECT ip, name, cleartext_sessions FROM device_report'\n"
 "\n"
 "Exit status: 0 success, 1 runtime failure (unreadable or damaged input, database error),\n"
