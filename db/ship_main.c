@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include "central.h"
 #include "limits.h"
 #include "ship.h"
@@ -148,8 +149,28 @@ static int init_centre(const struct ship_cli *o)
 	return rc == 0 ? 0 : 1;
 }
 
-/* The local file must exist; opening it through the writer once adds the shipping tables and
- * triggers to a file of an older mailtap. */
+/* Whether the file already has this version's shipping tables and columns (read-only look). */
+static bool has_shipping(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	bool ok = false;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM sqlite_master WHERE name IN"
+			       " ('ship_cursor', 'ship_counter', 'devices_ship_upd'))"
+			       " + (SELECT count(*) FROM pragma_table_info('capture_stats')"
+			       "    WHERE name = 'ship_backlog_s')", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		ok = sqlite3_column_int(q, 0) == 4;
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return ok;
+}
+
+/* The local file must exist. A file of an older mailtap gets the shipping tables and triggers by
+ * opening it through the writer once; a current one is not written (a running sensor holds the
+ * write lock most of the time). */
 static int prepare_local(const char *path)
 {
 	char err[512] = "";
@@ -161,6 +182,8 @@ static int prepare_local(const char *path)
 			path);
 		return -1;
 	}
+	if (has_shipping(path))
+		return 0;
 	if (!(st = store_open(path, err, sizeof(err)))) {
 		fprintf(stderr, "mailtap ship: %s\n", err);
 		return -1;

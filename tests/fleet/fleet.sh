@@ -329,7 +329,14 @@ live_run() {
 	grep -q '^mailtap: stats' "$WORK/$name.err" || { cat "$WORK/$name.err" >&2; die "$name: no start"; }
 	[ "${LIVE_AWAY:-0}" = 1 ] && pg_kill
 	ip netns exec "$NS_TX" tcpreplay -q -i "$V_TX" $LIVE_RATE "$WORK/live.pcap" \
-		>"$WORK/$name.tcpreplay" 2>&1 || die "tcpreplay"
+		>"$WORK/$name.tcpreplay" 2>&1 &
+	local replay=$!
+	if [ "${LIVE_BESIDE:-0}" = 1 ]; then
+		sleep 1
+		ship --db "$WORK/$name.db" --sensor "$name" 2>"$WORK/$name-beside.err" \
+			|| die "mailtap ship beside the sensor failed: $(tail -2 "$WORK/$name-beside.err")"
+	fi
+	wait "$replay" || die "tcpreplay"
 	# The sensor has everything once its session count stops moving (the last flows close).
 	local last=-1 now
 	for i in $(seq 1 100); do
@@ -379,9 +386,14 @@ case_live() {
 	"$tools/floodgen" --complete "${FLEET_LIVE_SESSIONS:-10000}" -o "$WORK/live.pcap" >/dev/null
 	ship --init -q || die "ship --init"
 
-	live_run plain
+	# mailtap ship beside a running sensor (the writer holds SQLite's write lock most of the time).
+	LIVE_BESIDE=1 live_run plain
 	live_stop plain
 	live_figures plain
+	grep -q ' rows confirmed' "$WORK/plain-beside.err" \
+		|| die "mailtap ship beside the sensor: $(tail -2 "$WORK/plain-beside.err")"
+	ship --db "$WORK/plain.db" --sensor plain -q || die "ship after the sensor stopped"
+	same_rows "$WORK/plain.db" plain
 
 	live_run shipping --ship-to "$PG_URL"
 	live_stop shipping
