@@ -395,7 +395,8 @@ CREATE TABLE IF NOT EXISTS ship_cursor (
 	updated   TEXT,				-- wall clock of the last confirmation, ISO-8601 UTC
 	PRIMARY KEY (centre, sensor, tbl)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS devices_ship_seq ON devices(ship_seq);
+-- No index on devices.ship_seq: every session renumbers its device, and moving the index entry
+-- each time costs the writer more than the shipper's scan of devices costs the shipper.
 CREATE INDEX IF NOT EXISTS dhcp_hosts_ship_seq ON dhcp_hosts(ship_seq);
 CREATE INDEX IF NOT EXISTS server_history_ship_seq ON server_history(ship_seq);
 -- Rows of a file written before shipping existed get numbers once (above every number given).
