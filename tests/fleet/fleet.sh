@@ -187,11 +187,21 @@ pg_cut() {
 	       WHERE application_name = 'mailtap ship'" >/dev/null 2>&1 || true
 }
 
+# pg_stall SECONDS: a slow centre: every server process stopped (SIGSTOP), then continued.
+pg_stall() {
+	local pm kids
+	pm=$(pg_postmaster)
+	kids=$(ps -o pid= --ppid "$pm" 2>/dev/null | tr -d ' ')
+	kill -STOP "$pm" $kids 2>/dev/null || true
+	sleep "$1"
+	kill -CONT "$pm" $kids 2>/dev/null || true
+}
+
 # ship_interrupted DB SENSOR: ship in the background and interrupt it at random moments, in a
 # shuffled order of server crashes, connection cuts and shipper kills, until one run completes.
 ship_interrupted() {
 	local db=$1 sensor=$2 acts=() i=0 rc
-	for i in 1 2 3; do acts+=(crash cut kill); done
+	for i in 1 2 3; do acts+=(crash cut kill stall); done
 	mapfile -t acts < <(printf '%s\n' "${acts[@]}" | shuf)
 	i=0
 	while :; do
@@ -204,6 +214,7 @@ ship_interrupted() {
 			case ${acts[$i]} in
 			crash) pg_kill; sleep "0.$(( RANDOM % 5 ))"; pg_restart ;;
 			cut) pg_cut ;;
+			stall) pg_stall "0.$(( RANDOM % 9 + 1 ))" ;;
 			kill) kill -KILL "$SHIP_PID" 2>/dev/null || true ;;
 			esac
 			log "interruption $(( i + 1 )): ${acts[$i]} at $(pg_q "SELECT count(*) FROM sessions" 2>/dev/null || echo '?') sessions"
