@@ -144,6 +144,36 @@ CREATE TABLE IF NOT EXISTS server_history (
 	PRIMARY KEY (sensor, server_ip, server_port)
 );
 
+-- What DNS said about mail domains (MTA-STS, TLS-RPT, MX) and their hosts (addresses, TLSA), per
+-- sensor: each sensor saw its own resolvers' answers.
+CREATE TABLE IF NOT EXISTS dns_policy (
+	sensor          text NOT NULL,
+	domain          text COLLATE "C" NOT NULL,
+	mta_sts_id      text,
+	mta_sts_expires text COLLATE "C",
+	tlsrpt_rua      text,
+	tlsrpt_expires  text COLLATE "C",
+	mx_expires      text COLLATE "C",
+	first_seen      text COLLATE "C" NOT NULL,
+	last_seen       text COLLATE "C" NOT NULL,
+	PRIMARY KEY (sensor, domain)
+);
+
+CREATE TABLE IF NOT EXISTS mail_hosts (
+	sensor     text NOT NULL,
+	domain     text COLLATE "C" NOT NULL,
+	host       text COLLATE "C" NOT NULL,
+	preference integer,
+	addresses  text,
+	tlsa       text COLLATE "C",
+	tlsa_ad    integer,
+	first_seen text COLLATE "C" NOT NULL,
+	last_seen  text COLLATE "C" NOT NULL,
+	expires    text COLLATE "C",
+	PRIMARY KEY (sensor, domain, host)
+);
+CREATE INDEX IF NOT EXISTS mail_hosts_host ON mail_hosts(host);
+
 -- The local column `sensor` is the central `sensor` (the name the rows were shipped under).
 CREATE TABLE IF NOT EXISTS capture_stats (
 	sensor            text NOT NULL,

@@ -46,23 +46,43 @@ static const char pg_days[] = PG_WINDOW
 	"SELECT substr(start_ts, 1, 10) AS day, count(*) FILTER (WHERE cleartext) AS clear FROM w"
 	" GROUP BY day HAVING count(*) FILTER (WHERE cleartext) > 0 ORDER BY day";
 
+/* The TLS-RPT policy a session falls under (report.c's POLICY_KEY): its policy domain when DNS
+ * for it was seen, else its server's address. */
+#define PG_POLICY_KEY "(CASE WHEN w.policy_domain IS NOT NULL THEN 'd:' || w.policy_domain" \
+		      " ELSE 'i:' || w.server_ip END) COLLATE \"C\""
+
+/* Same columns as report.c's servers_sql. The TLSA records and MX hosts are those the sensors
+ * of the policy's sessions saw. */
 static const char pg_servers[] = PG_WINDOW PG_TLSRPT
 	", ft AS (SELECT DISTINCT f.sensor, f.session_local_id FROM findings f"
 	"          JOIN w ON w.sensor = f.sensor AND w.local_id = f.session_local_id"
 	"          JOIN m ON m.kind = f.kind)"
-	" SELECT w.server_ip, max(w.server_name),"
+	", g AS (SELECT " PG_POLICY_KEY " AS k, max(w.server_name) AS name,"
 	"  count(*) FILTER (WHERE w.transport IN ('starttls', 'implicit_tls')"
-	"                   AND ft.session_local_id IS NULL),"
-	"  count(*) FILTER (WHERE ft.session_local_id IS NOT NULL)"
-	" FROM w LEFT JOIN ft ON ft.sensor = w.sensor AND ft.session_local_id = w.local_id"
-	" GROUP BY w.server_ip ORDER BY w.server_ip";
+	"                   AND ft.session_local_id IS NULL) AS ok,"
+	"  count(*) FILTER (WHERE ft.session_local_id IS NOT NULL) AS failed,"
+	"  min(w.server_ip) AS ip, max(w.policy_domain) AS dom,"
+	"  CASE WHEN bool_or(strpos(w.policy, 'tlsa') > 0) THEN 'tlsa'"
+	"       WHEN bool_or(strpos(w.policy, 'sts') > 0) THEN 'sts' ELSE 'no-policy-found' END"
+	"    AS type, array_agg(DISTINCT w.sensor) AS sensors"
+	"  FROM w LEFT JOIN ft ON ft.sensor = w.sensor AND ft.session_local_id = w.local_id"
+	"  GROUP BY 1)"
+	" SELECT g.k, g.name, g.ok, g.failed, g.ip, g.dom, g.type,"
+	"  (SELECT string_agg(DISTINCT h.tlsa, '; ') FROM mail_hosts h"
+	"    WHERE h.domain = g.dom AND h.tlsa IS NOT NULL AND h.sensor = ANY (g.sensors)),"
+	"  (SELECT string_agg(x.host, ',' ORDER BY x.pref, x.host) FROM"
+	"    (SELECT host, min(preference) AS pref FROM mail_hosts WHERE domain = g.dom"
+	"      AND preference IS NOT NULL AND sensor = ANY (g.sensors) GROUP BY host) x)"
+	" FROM g ORDER BY g.k";
 
+/* Same columns as report.c's failures_sql. */
 static const char pg_failures[] = PG_WINDOW PG_TLSRPT
-	"SELECT w.server_ip, m.rt, w.client_ip, count(DISTINCT (w.sensor, w.local_id))"
+	"SELECT " PG_POLICY_KEY " AS k, m.rt, w.client_ip, w.server_ip, max(w.server_name),"
+	"  count(DISTINCT (w.sensor, w.local_id))"
 	" FROM findings f JOIN w ON w.sensor = f.sensor AND w.local_id = f.session_local_id"
 	" JOIN m ON m.kind = f.kind"
-	" GROUP BY w.server_ip, m.rt, w.client_ip"
-	" ORDER BY w.server_ip, m.rt COLLATE \"C\", w.client_ip";
+	" GROUP BY 1, m.rt, w.client_ip, w.server_ip"
+	" ORDER BY 1, m.rt COLLATE \"C\", w.client_ip, w.server_ip";
 
 /* "{kind,...}" and "{result-type,...}" for every kind that has an RFC 8460 result type. */
 static void tlsrpt_arrays(char *kinds, char *types, size_t cap)

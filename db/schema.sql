@@ -324,7 +324,8 @@ CREATE TABLE IF NOT EXISTS dns_policy (
 	tlsrpt_expires  TEXT,
 	mx_expires      TEXT,			-- the latest MX answer's expiry
 	first_seen      TEXT NOT NULL,
-	last_seen       TEXT NOT NULL
+	last_seen       TEXT NOT NULL,
+	ship_seq        INTEGER			-- fleet shipping: change number (see ship_counter below)
 ) WITHOUT ROWID;
 
 -- Mail hosts of a domain (MX, RFC 1035 §3.3.9) with the addresses (A/AAAA) and DANE TLSA records
@@ -341,6 +342,7 @@ CREATE TABLE IF NOT EXISTS mail_hosts (
 	first_seen TEXT NOT NULL,
 	last_seen  TEXT NOT NULL,
 	expires    TEXT,			-- the MX answer's expiry
+	ship_seq   INTEGER,			-- fleet shipping: change number (see ship_counter below)
 	PRIMARY KEY (domain, host)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS mail_hosts_host ON mail_hosts(host);
@@ -371,7 +373,7 @@ CREATE TABLE IF NOT EXISTS capture_stats (
 -- Fleet shipping (`mailtap ship`, `--ship-to`; README "Fleet"). Rows are copied to a central
 -- PostgreSQL database (db/central.sql) under the sensor's name and their local id.
 -- Tables only ever added to (sessions, findings, capture_stats) ship in id order. Tables updated
--- in place (devices, dhcp_hosts, server_history) carry ship_seq: every insert or change of a row
+-- in place (devices, dhcp_hosts, server_history, dns_policy, mail_hosts) carry ship_seq: every insert or change of a row
 -- gives it a new, higher number (devices: from ship_counter, as devices may be deleted; the others:
 -- the table's highest + 1), and they ship in ship_seq order, so a changed row is shipped again.
 -- The writer gives the numbers in its statements; the triggers below number any other change.
@@ -399,6 +401,8 @@ CREATE TABLE IF NOT EXISTS ship_cursor (
 -- each time costs the writer more than the shipper's scan of devices costs the shipper.
 CREATE INDEX IF NOT EXISTS dhcp_hosts_ship_seq ON dhcp_hosts(ship_seq);
 CREATE INDEX IF NOT EXISTS server_history_ship_seq ON server_history(ship_seq);
+CREATE INDEX IF NOT EXISTS dns_policy_ship_seq ON dns_policy(ship_seq);
+CREATE INDEX IF NOT EXISTS mail_hosts_ship_seq ON mail_hosts(ship_seq);
 -- Rows of a file written before shipping existed get numbers once (above every number given).
 UPDATE devices SET ship_seq = (SELECT n FROM ship_counter) + id WHERE ship_seq IS NULL;
 UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM devices), 0));
@@ -410,6 +414,14 @@ UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter) + r.rn
  WHERE server_history.ship_seq IS NULL AND server_history.server_ip = r.ip
    AND server_history.server_port = r.port;
 UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM server_history), 0));
+UPDATE dns_policy SET ship_seq = r.rn
+  FROM (SELECT domain AS d, row_number() OVER () + coalesce((SELECT max(ship_seq)
+          FROM dns_policy), 0) AS rn FROM dns_policy WHERE ship_seq IS NULL) AS r
+ WHERE dns_policy.ship_seq IS NULL AND dns_policy.domain = r.d;
+UPDATE mail_hosts SET ship_seq = r.rn
+  FROM (SELECT domain AS d, host AS h, row_number() OVER () + coalesce((SELECT max(ship_seq)
+          FROM mail_hosts), 0) AS rn FROM mail_hosts WHERE ship_seq IS NULL) AS r
+ WHERE mail_hosts.ship_seq IS NULL AND mail_hosts.domain = r.d AND mail_hosts.host = r.h;
 -- A change that is not itself the numbering (NEW.ship_seq IS OLD.ship_seq) takes a new number.
 -- The writer (store.c) numbers its own device writes (ship_seq given): no trigger work then.
 DROP TRIGGER IF EXISTS devices_ship_ins;
@@ -448,4 +460,27 @@ CREATE TRIGGER server_history_ship_upd AFTER UPDATE ON server_history
 	UPDATE server_history SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1
 	                                        FROM server_history)
 	 WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
+END;
+-- The DNS policy tables (db/policy.c): rows are never deleted; numbered by trigger.
+DROP TRIGGER IF EXISTS dns_policy_ship_ins;
+CREATE TRIGGER dns_policy_ship_ins AFTER INSERT ON dns_policy WHEN NEW.ship_seq IS NULL BEGIN
+	UPDATE dns_policy SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM dns_policy)
+	 WHERE domain = NEW.domain;
+END;
+DROP TRIGGER IF EXISTS dns_policy_ship_upd;
+CREATE TRIGGER dns_policy_ship_upd AFTER UPDATE ON dns_policy WHEN NEW.ship_seq IS OLD.ship_seq
+BEGIN
+	UPDATE dns_policy SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM dns_policy)
+	 WHERE domain = NEW.domain;
+END;
+DROP TRIGGER IF EXISTS mail_hosts_ship_ins;
+CREATE TRIGGER mail_hosts_ship_ins AFTER INSERT ON mail_hosts WHEN NEW.ship_seq IS NULL BEGIN
+	UPDATE mail_hosts SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM mail_hosts)
+	 WHERE domain = NEW.domain AND host = NEW.host;
+END;
+DROP TRIGGER IF EXISTS mail_hosts_ship_upd;
+CREATE TRIGGER mail_hosts_ship_upd AFTER UPDATE ON mail_hosts WHEN NEW.ship_seq IS OLD.ship_seq
+BEGIN
+	UPDATE mail_hosts SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM mail_hosts)
+	 WHERE domain = NEW.domain AND host = NEW.host;
 END;

@@ -108,6 +108,30 @@ static const struct ship_col server_history_cols[] = {
 	C(last_seen, SHIP_TEXT),
 };
 
+/* DNS policy (db/policy.c): what DNS said about mail domains and their hosts. */
+static const struct ship_col dns_policy_cols[] = {
+	C(domain, SHIP_TEXT),
+	C(mta_sts_id, SHIP_TEXT),
+	C(mta_sts_expires, SHIP_TEXT),
+	C(tlsrpt_rua, SHIP_TEXT),
+	C(tlsrpt_expires, SHIP_TEXT),
+	C(mx_expires, SHIP_TEXT),
+	{ "first_seen", "first_seen", SHIP_TEXT, SHIP_LEAST },
+	C(last_seen, SHIP_TEXT),
+};
+
+static const struct ship_col mail_hosts_cols[] = {
+	C(domain, SHIP_TEXT),
+	C(host, SHIP_TEXT),
+	C(preference, SHIP_INT),
+	C(addresses, SHIP_TEXT),
+	C(tlsa, SHIP_TEXT),
+	C(tlsa_ad, SHIP_INT),
+	{ "first_seen", "first_seen", SHIP_TEXT, SHIP_LEAST },
+	C(last_seen, SHIP_TEXT),
+	C(expires, SHIP_TEXT),
+};
+
 /* The local `sensor` column is not shipped: the central `sensor` is the shipping name. */
 static const struct ship_col capture_stats_cols[] = {
 	{ "id", "local_id", SHIP_INT, SHIP_TAKE },
@@ -139,6 +163,9 @@ const struct ship_table ship_tables[] = {
 	{ "dhcp_hosts", "ship_seq", "sensor, mac", true, dhcp_hosts_cols, N(dhcp_hosts_cols) },
 	{ "server_history", "ship_seq", "sensor, server_ip, server_port", true, server_history_cols,
 	  N(server_history_cols) },
+	{ "dns_policy", "ship_seq", "sensor, domain", true, dns_policy_cols, N(dns_policy_cols) },
+	{ "mail_hosts", "ship_seq", "sensor, domain, host", true, mail_hosts_cols,
+	  N(mail_hosts_cols) },
 	{ "capture_stats", "id", "sensor, local_id", false, capture_stats_cols,
 	  N(capture_stats_cols) },
 };

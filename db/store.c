@@ -290,6 +290,8 @@ static const struct added_column {
 	{ "capture_stats", "ship_rows", "INTEGER" },
 	{ "capture_stats", "ship_retries", "INTEGER" },
 	{ "capture_stats", "ship_backlog_s", "INTEGER" },
+	{ "dns_policy", "ship_seq", "INTEGER" },
+	{ "mail_hosts", "ship_seq", "INTEGER" },
 };
 
 /* Whether table exists (*exists) and has column (*has); 0, or -1 on error. */

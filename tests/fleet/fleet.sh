@@ -70,7 +70,10 @@ SELECT 'finding', id, session_id, device_id, ts, kind, severity, detail FROM fin
 SELECT 'dhcp', mac, rowid, ip, host_name, first_seen, last_seen FROM dhcp_hosts;
 SELECT 'history', server_ip, server_port, ehlo_sessions, starttls_offers, last_offered, last_seen
   FROM server_history;
-SELECT 'stats', id, ts, packets, bytes, mail_sessions FROM capture_stats;"
+SELECT 'stats', id, ts, packets, bytes, mail_sessions FROM capture_stats;
+SELECT 'dns', domain, mta_sts_id, tlsrpt_rua, mx_expires, first_seen, last_seen FROM dns_policy;
+SELECT 'mailhost', domain, host, preference, addresses, tlsa, tlsa_ad, last_seen, expires
+  FROM mail_hosts;"
 dump_local() { lite -separator '|' "$1" "$DUMP_LOCAL" | sort; }
 dump_central() {
 	pg_psql "$PG_DB" -A -t -F '|' -v s="$1" <<'EOF' | sed 's/|t$/|1/; s/|f$/|0/' | sort
@@ -86,6 +89,10 @@ SELECT 'dhcp', mac, local_id, ip, host_name, first_seen, last_seen FROM dhcp_hos
 SELECT 'history', server_ip, server_port, ehlo_sessions, starttls_offers, last_offered, last_seen
   FROM server_history WHERE sensor = :'s';
 SELECT 'stats', local_id, ts, packets, bytes, mail_sessions FROM capture_stats WHERE sensor = :'s';
+SELECT 'dns', domain, mta_sts_id, tlsrpt_rua, mx_expires, first_seen, last_seen FROM dns_policy
+ WHERE sensor = :'s';
+SELECT 'mailhost', domain, host, preference, addresses, tlsa, tlsa_ad, last_seen, expires
+  FROM mail_hosts WHERE sensor = :'s';
 EOF
 }
 
@@ -106,7 +113,8 @@ case_union() {
 	sensor_db alpha "$src/tests/data/sample.pcap"
 	sensor_db beta "$(pcap_case history_stripped)" "$(pcap_case downgrade_after_refusal)" \
 		"$(pcap_case starttls_injection_server)" "$(pcap_case auth_plain_clear)" \
-		"$(pcap_case imap_login_clear)" "$(pcap_case pop3_user_pass_clear)"
+		"$(pcap_case imap_login_clear)" "$(pcap_case pop3_user_pass_clear)" \
+		"$(pcap_case policy_dane_mismatch)" "$(pcap_case policy_sts_cleartext)"
 	# gamma sees the relay of history_stripped never offering STARTTLS: a cross-site difference.
 	awk '/^session 192.0.2.23/,0' "$src/tests/pcap/history_stripped/input.txt" |
 		sed '1i time 2026-11-29T10:00:00Z' >"$WORK/gamma.txt"
@@ -135,6 +143,11 @@ case_union() {
 			-o "$WORK/fleet.$f" || die "fleet report $f"
 	done
 	python3 "$here/compare.py" "$WORK" alpha beta gamma || die "fleet report is not the union"
+	[ "$(pg_q "SELECT count(*) FROM mail_hosts WHERE sensor = 'beta' AND tlsa IS NOT NULL")" -gt 0 ] \
+		|| die "no DANE mail host shipped: the DNS tables prove nothing"
+	grep -q '"policy-type": "tlsa"' "$WORK/fleet.tlsrpt" || die "no tlsa policy in the fleet TLS-RPT"
+	diff -u "$WORK/beta.tlsrpt" "$WORK/beta-only.tlsrpt" >&2 \
+		|| die "TLS-RPT of --sensor beta differs from beta's local one"
 	grep -q '"protocols": \["imap"\]' "$WORK/fleet.json" || die "no IMAP device in the fleet report"
 	grep -q '"protocols": \["pop3"\]' "$WORK/fleet.json" || die "no POP3 device in the fleet report"
 	for s in alpha beta gamma; do
