@@ -373,12 +373,13 @@ CREATE TABLE IF NOT EXISTS capture_stats (
 -- Fleet shipping (`mailtap ship`, `--ship-to`; README "Fleet"). Rows are copied to a central
 -- PostgreSQL database (db/central.sql) under the sensor's name and their local id.
 -- Tables only ever added to (sessions, findings, capture_stats) ship in id order. Tables updated
--- in place (devices, dhcp_hosts, server_history, dns_policy, mail_hosts) carry ship_seq: every insert or change of a row
--- gives it a new, higher number (devices: from ship_counter, as devices may be deleted; the others:
--- the table's highest + 1), and they ship in ship_seq order, so a changed row is shipped again.
--- The writer gives the numbers in its statements; the triggers below number any other change.
--- Numbers are taken inside the writing transaction and SQLite has one writer at a time, so a
--- reader never sees a number appear below one it has already seen committed.
+-- in place (devices, dhcp_hosts, server_history, dns_policy, mail_hosts) carry ship_seq: every
+-- insert or change of a row gives it the next number of ship_counter (the triggers below), and
+-- they ship in ship_seq order, so a changed row is shipped again. The counter only grows (a row
+-- deleted or replaced takes no number back). Numbers are taken inside the writing transaction
+-- and SQLite has one writer at a time, so a reader never sees a number appear below one it has
+-- already seen committed. The writer writes these rows back once per batch (db/devices.c,
+-- db/history.c), so the triggers run once per changed row and batch.
 CREATE TABLE IF NOT EXISTS ship_counter (
 	id INTEGER PRIMARY KEY CHECK (id = 1),
 	n  INTEGER NOT NULL
@@ -397,33 +398,34 @@ CREATE TABLE IF NOT EXISTS ship_cursor (
 	updated   TEXT,				-- wall clock of the last confirmation, ISO-8601 UTC
 	PRIMARY KEY (centre, sensor, tbl)
 ) WITHOUT ROWID;
--- No index on devices.ship_seq: every session renumbers its device, and moving the index entry
--- each time costs the writer more than the shipper's scan of devices costs the shipper.
+-- No index on devices.ship_seq (the one table that can be large): moving its entry at every change
+-- would cost the writer more than the shipper's scan of devices costs the shipper.
 CREATE INDEX IF NOT EXISTS dhcp_hosts_ship_seq ON dhcp_hosts(ship_seq);
 CREATE INDEX IF NOT EXISTS server_history_ship_seq ON server_history(ship_seq);
 CREATE INDEX IF NOT EXISTS dns_policy_ship_seq ON dns_policy(ship_seq);
 CREATE INDEX IF NOT EXISTS mail_hosts_ship_seq ON mail_hosts(ship_seq);
 -- Rows of a file written before shipping existed get numbers once (above every number given).
-UPDATE devices SET ship_seq = (SELECT n FROM ship_counter) + id WHERE ship_seq IS NULL;
+UPDATE devices SET ship_seq = (SELECT n FROM ship_counter) + r.rn
+  FROM (SELECT id AS k0, row_number() OVER () AS rn FROM devices WHERE ship_seq IS NULL) AS r
+ WHERE devices.ship_seq IS NULL AND devices.id = r.k0;
 UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM devices), 0));
-UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter) + rowid WHERE ship_seq IS NULL;
+UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter) + r.rn
+  FROM (SELECT mac AS k0, row_number() OVER () AS rn FROM dhcp_hosts WHERE ship_seq IS NULL) AS r
+ WHERE dhcp_hosts.ship_seq IS NULL AND dhcp_hosts.mac = r.k0;
 UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM dhcp_hosts), 0));
 UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter) + r.rn
-  FROM (SELECT server_ip AS ip, server_port AS port, row_number() OVER () AS rn
-          FROM server_history WHERE ship_seq IS NULL) AS r
- WHERE server_history.ship_seq IS NULL AND server_history.server_ip = r.ip
-   AND server_history.server_port = r.port;
+  FROM (SELECT server_ip AS k0, server_port AS k1, row_number() OVER () AS rn FROM server_history WHERE ship_seq IS NULL) AS r
+ WHERE server_history.ship_seq IS NULL AND server_history.server_ip = r.k0 AND server_history.server_port = r.k1;
 UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM server_history), 0));
-UPDATE dns_policy SET ship_seq = r.rn
-  FROM (SELECT domain AS d, row_number() OVER () + coalesce((SELECT max(ship_seq)
-          FROM dns_policy), 0) AS rn FROM dns_policy WHERE ship_seq IS NULL) AS r
- WHERE dns_policy.ship_seq IS NULL AND dns_policy.domain = r.d;
-UPDATE mail_hosts SET ship_seq = r.rn
-  FROM (SELECT domain AS d, host AS h, row_number() OVER () + coalesce((SELECT max(ship_seq)
-          FROM mail_hosts), 0) AS rn FROM mail_hosts WHERE ship_seq IS NULL) AS r
- WHERE mail_hosts.ship_seq IS NULL AND mail_hosts.domain = r.d AND mail_hosts.host = r.h;
+UPDATE dns_policy SET ship_seq = (SELECT n FROM ship_counter) + r.rn
+  FROM (SELECT domain AS k0, row_number() OVER () AS rn FROM dns_policy WHERE ship_seq IS NULL) AS r
+ WHERE dns_policy.ship_seq IS NULL AND dns_policy.domain = r.k0;
+UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM dns_policy), 0));
+UPDATE mail_hosts SET ship_seq = (SELECT n FROM ship_counter) + r.rn
+  FROM (SELECT domain AS k0, host AS k1, row_number() OVER () AS rn FROM mail_hosts WHERE ship_seq IS NULL) AS r
+ WHERE mail_hosts.ship_seq IS NULL AND mail_hosts.domain = r.k0 AND mail_hosts.host = r.k1;
+UPDATE ship_counter SET n = max(n, coalesce((SELECT max(ship_seq) FROM mail_hosts), 0));
 -- A change that is not itself the numbering (NEW.ship_seq IS OLD.ship_seq) takes a new number.
--- The writer (store.c) numbers its own device writes (ship_seq given): no trigger work then.
 DROP TRIGGER IF EXISTS devices_ship_ins;
 CREATE TRIGGER devices_ship_ins AFTER INSERT ON devices WHEN NEW.ship_seq IS NULL BEGIN
 	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
@@ -434,53 +436,43 @@ CREATE TRIGGER devices_ship_upd AFTER UPDATE ON devices WHEN NEW.ship_seq IS OLD
 	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
 	UPDATE devices SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE id = NEW.id;
 END;
--- dhcp_hosts and server_history rows are never deleted: the highest number + 1 is a new one.
--- history.c numbers its own server_history writes.
 DROP TRIGGER IF EXISTS dhcp_hosts_ship_ins;
 CREATE TRIGGER dhcp_hosts_ship_ins AFTER INSERT ON dhcp_hosts WHEN NEW.ship_seq IS NULL BEGIN
-	UPDATE dhcp_hosts SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM dhcp_hosts)
-	 WHERE mac = NEW.mac;
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE mac = NEW.mac;
 END;
 DROP TRIGGER IF EXISTS dhcp_hosts_ship_upd;
-CREATE TRIGGER dhcp_hosts_ship_upd AFTER UPDATE ON dhcp_hosts WHEN NEW.ship_seq IS OLD.ship_seq
-BEGIN
-	UPDATE dhcp_hosts SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM dhcp_hosts)
-	 WHERE mac = NEW.mac;
+CREATE TRIGGER dhcp_hosts_ship_upd AFTER UPDATE ON dhcp_hosts WHEN NEW.ship_seq IS OLD.ship_seq BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE dhcp_hosts SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE mac = NEW.mac;
 END;
 DROP TRIGGER IF EXISTS server_history_ship_ins;
-CREATE TRIGGER server_history_ship_ins AFTER INSERT ON server_history WHEN NEW.ship_seq IS NULL
-BEGIN
-	UPDATE server_history SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1
-	                                        FROM server_history)
-	 WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
+CREATE TRIGGER server_history_ship_ins AFTER INSERT ON server_history WHEN NEW.ship_seq IS NULL BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
 END;
 DROP TRIGGER IF EXISTS server_history_ship_upd;
-CREATE TRIGGER server_history_ship_upd AFTER UPDATE ON server_history
-  WHEN NEW.ship_seq IS OLD.ship_seq BEGIN
-	UPDATE server_history SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1
-	                                        FROM server_history)
-	 WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
+CREATE TRIGGER server_history_ship_upd AFTER UPDATE ON server_history WHEN NEW.ship_seq IS OLD.ship_seq BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE server_history SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE server_ip = NEW.server_ip AND server_port = NEW.server_port;
 END;
--- The DNS policy tables (db/policy.c): rows are never deleted; numbered by trigger.
 DROP TRIGGER IF EXISTS dns_policy_ship_ins;
 CREATE TRIGGER dns_policy_ship_ins AFTER INSERT ON dns_policy WHEN NEW.ship_seq IS NULL BEGIN
-	UPDATE dns_policy SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM dns_policy)
-	 WHERE domain = NEW.domain;
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE dns_policy SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE domain = NEW.domain;
 END;
 DROP TRIGGER IF EXISTS dns_policy_ship_upd;
-CREATE TRIGGER dns_policy_ship_upd AFTER UPDATE ON dns_policy WHEN NEW.ship_seq IS OLD.ship_seq
-BEGIN
-	UPDATE dns_policy SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM dns_policy)
-	 WHERE domain = NEW.domain;
+CREATE TRIGGER dns_policy_ship_upd AFTER UPDATE ON dns_policy WHEN NEW.ship_seq IS OLD.ship_seq BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE dns_policy SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE domain = NEW.domain;
 END;
 DROP TRIGGER IF EXISTS mail_hosts_ship_ins;
 CREATE TRIGGER mail_hosts_ship_ins AFTER INSERT ON mail_hosts WHEN NEW.ship_seq IS NULL BEGIN
-	UPDATE mail_hosts SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM mail_hosts)
-	 WHERE domain = NEW.domain AND host = NEW.host;
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE mail_hosts SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE domain = NEW.domain AND host = NEW.host;
 END;
 DROP TRIGGER IF EXISTS mail_hosts_ship_upd;
-CREATE TRIGGER mail_hosts_ship_upd AFTER UPDATE ON mail_hosts WHEN NEW.ship_seq IS OLD.ship_seq
-BEGIN
-	UPDATE mail_hosts SET ship_seq = (SELECT coalesce(max(ship_seq), 0) + 1 FROM mail_hosts)
-	 WHERE domain = NEW.domain AND host = NEW.host;
+CREATE TRIGGER mail_hosts_ship_upd AFTER UPDATE ON mail_hosts WHEN NEW.ship_seq IS OLD.ship_seq BEGIN
+	UPDATE ship_counter SET n = n + 1 WHERE id = 1;
+	UPDATE mail_hosts SET ship_seq = (SELECT n FROM ship_counter WHERE id = 1) WHERE domain = NEW.domain AND host = NEW.host;
 END;
