@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "decoder.h"
+#include "line.h"
 #include "session.h"
 
 /*
@@ -118,5 +119,59 @@ size_t optls_server_injection(struct session *s, const uint8_t *p, size_t n, uin
  * client went on in clear") or on an implicit-TLS port (plaintext_on_tls_port "<NAME> in clear on
  * implicit-TLS port N"). */
 void optls_resume_findings(struct session *s, bool after_upgrade, uint64_t ts);
+
+/*
+ * The line driver the three decoders share (decoders/optls.c): the feed loop and gap handling
+ * of a text protocol with an upgrade to TLS. Each decoder embeds struct optls_lines in its state
+ * and describes itself by a const table of hooks over that state; its own state enum, transition
+ * function and verb table stay its own. The driver calls a hook per feed call or per line, never
+ * per byte.
+ */
+
+/* What the driver keeps of one session: framing and what it saw of each direction. */
+struct optls_lines {
+	struct line_framer lf[2];	/* per direction */
+	bool started[2];		/* first bytes of the direction were checked: text */
+	bool gap[2];			/* bytes of the direction were lost: no negative conclusions */
+};
+
+/* A raw step's result: leave the rest of the bytes pending (decoder.h's consumption contract). */
+#define OPTLS_RAW_STOP SIZE_MAX
+
+/* One protocol's hooks. st is the decoder state given to the driver; ln and p point into the
+ * caller's bytes and are valid only during the call. */
+struct optls_hooks {
+	/* Where the decoder stands: FEED_HANDOFF_TLS once the TLS decoder owns the flow, FEED_DONE
+	 * once decoding stopped, else FEED_MORE. */
+	enum feed_status (*status)(const void *st);
+	/* The first bytes of a direction are not this protocol: stop decoding (status becomes
+	 * FEED_DONE). */
+	void (*stop)(void *st);
+	/* Before each line of direction d, with p[0..n) left (n > 0): how many bytes the decoder takes
+	 * unframed (an SMTP BDAT chunk, an IMAP literal), 0 to frame a line, or OPTLS_RAW_STOP to
+	 * leave p[0..n) pending (a ClientHello before the upgrade reply). */
+	size_t (*raw)(void *st, enum dir d, const uint8_t *p, size_t n);
+	/* Whether a line of direction d is looked at for overlong lines and NULs (false for SASL
+	 * responses and message text; a bare LF is counted in any line). */
+	bool (*checked)(const void *st, enum dir d);
+	/* One complete line of direction d: FEED_MORE to go on, else feed returns that status with
+	 * consumed ending at this line. */
+	enum feed_status (*line)(void *st, enum dir d, const struct line *ln, uint64_t ts);
+	/* A gap in direction d, after the driver resynchronised its framer and set started and gap
+	 * (not called once the status is FEED_HANDOFF_TLS or FEED_DONE): protocol resync. */
+	void (*gap)(void *st, enum dir d);
+};
+
+/* optls_ops.feed for a decoder: lines of s (the decoder's session) framed in ol, handed to the
+ * hooks h over st. Records saw_c2s / saw_s2c; stops with ANOM_NOT_SMTP when a direction's first
+ * bytes are not text (optls_not_text); counts line anomalies. Returns per decoder.h's contract. */
+struct feed_result optls_feed_lines(const struct optls_hooks *h, void *st, struct optls_lines *ol,
+				    struct session *s, enum dir d, const uint8_t *p, size_t n,
+				    uint64_t ts);
+/* optls_ops.gap for a decoder: counts ANOM_STREAM_GAP; unless the status is FEED_HANDOFF_TLS or
+ * FEED_DONE, resynchronises direction d at its next line, marks it started and gapped, and calls
+ * h->gap. */
+void optls_gap_lines(const struct optls_hooks *h, void *st, struct optls_lines *ol,
+		     struct session *s, enum dir d);
 
 #endif
