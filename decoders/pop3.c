@@ -273,7 +273,7 @@ static void capa_done(struct pop3 *m, uint64_t ts)
 	struct session *s = m->sess;
 	char list[48] = "";
 
-	if (m->authenticated || m->gap[DIR_S2C])
+	if (m->authenticated || m->lines.gap[DIR_S2C])
 		return;
 	if (m->capa_stls)
 		s->starttls_offered = 1;
@@ -338,7 +338,7 @@ static enum feed_status stls_done(struct pop3 *m, bool ok, const struct line *ln
 	}
 	if (m->state == PS_STLS_WAIT)
 		pop3_enter(m, PS_COMMAND);
-	if (!m->gap[DIR_S2C])
+	if (!m->lines.gap[DIR_S2C])
 		session_add_finding(s, FK_STARTTLS_REFUSED, ts, "POP3 STLS answered '%s'",
 				    optls_esc(text, sizeof(text), ln->p, ln->len, 48));
 	return FEED_MORE;
@@ -350,7 +350,7 @@ static void masked_done(struct pop3 *m, bool ok, const struct line *ln, uint64_t
 	struct session *s = m->sess;
 	char text[80];
 
-	if (ok || m->gap[DIR_S2C])
+	if (ok || m->lines.gap[DIR_S2C])
 		return;
 	s->starttls_requested = true;
 	s->starttls_reply = 454;
@@ -454,19 +454,59 @@ static enum feed_status server_line(struct pop3 *m, const struct line *ln, uint6
 	return FEED_MORE;
 }
 
-/* ---- framing and the feed loop ---- */
+/* ---- the hooks of the shared line driver (decoders/optls.c) ---- */
 
-static void line_anomalies(struct pop3 *m, const struct line *ln, enum dir d)
+static enum feed_status hook_status(const void *st)
 {
-	if (ln->bare_lf)
-		session_anomaly(m->sess, ANOM_BARE_LF);
-	if ((d == DIR_C2S && m->state == PS_AUTH) || (d == DIR_S2C && m->multi))
-		return;		/* SASL responses and message text are not looked at */
-	if (ln->truncated)
-		session_anomaly(m->sess, ANOM_LINE_TOO_LONG);
-	if (ln->has_nul)
-		session_anomaly(m->sess, ANOM_NUL_IN_LINE);
+	const struct pop3 *m = st;
+
+	if (m->state == PS_TLS)
+		return FEED_HANDOFF_TLS;
+	return m->state == PS_DONE ? FEED_DONE : FEED_MORE;
 }
+
+static void hook_stop(void *st)
+{
+	pop3_enter(st, PS_DONE);
+}
+
+/* In STLS_WAIT, a TLS ClientHello before the +OK is reordering: it stays pending. */
+static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n)
+{
+	const struct pop3 *m = st;
+
+	if (d == DIR_C2S && m->state == PS_STLS_WAIT && optls_client_tls_early(p, n))
+		return OPTLS_RAW_STOP;
+	return 0;
+}
+
+/* SASL responses and message text are not looked at. */
+static bool hook_checked(const void *st, enum dir d)
+{
+	const struct pop3 *m = st;
+
+	return !((d == DIR_C2S && m->state == PS_AUTH) || (d == DIR_S2C && m->multi));
+}
+
+static enum feed_status hook_line(void *st, enum dir d, const struct line *ln, uint64_t ts)
+{
+	if (d == DIR_C2S) {
+		client_line(st, ln, ts);
+		return FEED_MORE;
+	}
+	return server_line(st, ln, ts);
+}
+
+static void hook_gap(void *st, enum dir d)
+{
+	(void)st;
+	(void)d;
+}
+
+static const struct optls_hooks pop3_hooks = {
+	.status = hook_status, .stop = hook_stop, .raw = hook_raw, .checked = hook_checked,
+	.line = hook_line, .gap = hook_gap,
+};
 
 void pop3_init(struct pop3 *m, struct session *sess)
 {
@@ -478,54 +518,13 @@ void pop3_init(struct pop3 *m, struct session *sess)
 struct feed_result pop3_feed(struct pop3 *m, enum dir d, const uint8_t *p, size_t n,
 			     uint64_t ts_us)
 {
-	size_t off = 0;
-
-	if (m->state == PS_TLS)
-		return feed_result(0, FEED_HANDOFF_TLS);
-	if (m->state == PS_DONE)
-		return feed_result(0, FEED_DONE);
-	if (n)
-		*(d == DIR_C2S ? &m->sess->saw_c2s : &m->sess->saw_s2c) = true;
-	if (!m->started[d] &&
-	    optls_not_text(!m->sess->midstream && !m->started[!d], p, n)) {
-		session_anomaly(m->sess, ANOM_NOT_SMTP);
-		pop3_enter(m, PS_DONE);
-		return feed_result(0, FEED_DONE);
-	}
-	while (off < n) {
-		struct line ln;
-		size_t used;
-
-		if (d == DIR_C2S && m->state == PS_STLS_WAIT &&
-		    optls_client_tls_early(p + off, n - off))
-			break;
-		enum line_status ls = line_next(&m->lf[d], p + off, n - off, &ln, &used);
-		if (ls == LINE_NONE)
-			break;
-		off += used;
-		if (ls == LINE_SKIPPED)
-			continue;
-		m->started[d] = true;
-		line_anomalies(m, &ln, d);
-		if (d == DIR_C2S) {
-			client_line(m, &ln, ts_us);
-			continue;
-		}
-		if (server_line(m, &ln, ts_us) == FEED_HANDOFF_TLS)
-			return feed_result(off, FEED_HANDOFF_TLS);
-	}
-	return feed_result(off, FEED_MORE);
+	return optls_feed_lines(&pop3_hooks, m, &m->lines, m->sess, d, p, n, ts_us);
 }
 
 void pop3_gap(struct pop3 *m, enum dir d, uint64_t ts_us)
 {
 	(void)ts_us;
-	session_anomaly(m->sess, ANOM_STREAM_GAP);
-	if (m->state == PS_TLS || m->state == PS_DONE)
-		return;
-	line_resync(&m->lf[d]);
-	m->started[d] = true;
-	m->gap[d] = true;
+	optls_gap_lines(&pop3_hooks, m, &m->lines, m->sess, d);
 }
 
 void pop3_resume_plaintext(struct pop3 *m, uint64_t ts_us)

@@ -8,6 +8,7 @@
 #include "decoder.h"
 #include "limits.h"
 #include "line.h"
+#include "optls.h"
 #include "session.h"
 
 /* Decoder state of one session; embedded in the flow's application context, no heap of its own.
@@ -15,9 +16,7 @@
 struct pop3 {
 	struct session *sess;
 	int state;			/* pop3.c's enum pop3_state */
-	struct line_framer lf[2];	/* per direction */
-	bool started[2];		/* first bytes of the direction were checked for non-POP3 */
-	bool gap[2];			/* bytes of the direction were lost: no negative conclusions */
+	struct optls_lines lines;	/* framing, started and gap per direction (optls.h) */
 	bool greeted;
 	bool any_command;
 	bool authenticated;		/* +OK to PASS, APOP or AUTH */
