@@ -319,7 +319,7 @@ static void caps_done(struct imap *m, const struct caps *c, uint64_t ts)
 	struct session *s = m->sess;
 	char list[48] = "";
 
-	if (m->authenticated || m->gap[DIR_S2C] || login_pending(m))
+	if (m->authenticated || m->lines.gap[DIR_S2C] || login_pending(m))
 		return;		/* after login STARTTLS is rightly gone; after a gap, unknown */
 	if (c->starttls)
 		s->starttls_offered = 1;
@@ -413,7 +413,7 @@ static enum feed_status starttls_done(struct imap *m, enum status st, const stru
 	}
 	if (m->state == IS_STARTTLS_WAIT)
 		imap_enter(m, IS_COMMAND);
-	if (m->gap[DIR_S2C])
+	if (m->lines.gap[DIR_S2C])
 		return FEED_MORE;
 	session_add_finding(s, FK_STARTTLS_REFUSED, ts, "IMAP STARTTLS answered '%s'",
 			    optls_esc(text, sizeof(text), ln->p, ln->len, 48));
@@ -429,7 +429,7 @@ static void masked_done(struct imap *m, enum status st, const struct line *ln, u
 	struct session *s = m->sess;
 	char text[80];
 
-	if (st != ST_BAD || m->gap[DIR_S2C])
+	if (st != ST_BAD || m->lines.gap[DIR_S2C])
 		return;
 	s->starttls_requested = true;
 	s->starttls_reply = status_code(st);
@@ -555,26 +555,55 @@ static bool literal_at_end(const struct line *ln, uint64_t *n)
 	return true;
 }
 
-static void line_anomalies(struct imap *m, const struct line *ln, enum dir d)
+/* ---- the hooks of the shared line driver (decoders/optls.c) ---- */
+
+static enum feed_status hook_status(const void *st)
 {
-	if (ln->bare_lf)
-		session_anomaly(m->sess, ANOM_BARE_LF);
-	if (d == DIR_C2S && m->state == IS_AUTH)
-		return;
-	if (ln->truncated)
-		session_anomaly(m->sess, ANOM_LINE_TOO_LONG);
-	if (ln->has_nul)
-		session_anomaly(m->sess, ANOM_NUL_IN_LINE);
+	const struct imap *m = st;
+
+	if (m->state == IS_TLS)
+		return FEED_HANDOFF_TLS;
+	return m->state == IS_DONE ? FEED_DONE : FEED_MORE;
+}
+
+static void hook_stop(void *st)
+{
+	imap_enter(st, IS_DONE);
+}
+
+/* Literal bytes are skipped by count, never parsed (RFC 9051 §4.3); in STARTTLS_WAIT, a TLS
+ * ClientHello before the OK is reordering: it stays pending. */
+static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n)
+{
+	struct imap *m = st;
+
+	if (m->lit[d]) {
+		size_t take = m->lit[d] < n ? (size_t)m->lit[d] : n;
+		if (d == DIR_C2S)
+			m->lit_sync = false;
+		m->lit[d] -= take;
+		return take;
+	}
+	if (d == DIR_C2S && m->state == IS_STARTTLS_WAIT && optls_client_tls_early(p, n))
+		return OPTLS_RAW_STOP;
+	return 0;
+}
+
+/* SASL responses are not looked at. */
+static bool hook_checked(const void *st, enum dir d)
+{
+	const struct imap *m = st;
+
+	return !(d == DIR_C2S && m->state == IS_AUTH);
 }
 
 /* One complete line of direction d; returns what the feed loop should do. */
-static enum feed_status one_line(struct imap *m, enum dir d, const struct line *ln, uint64_t ts)
+static enum feed_status hook_line(void *st, enum dir d, const struct line *ln, uint64_t ts)
 {
+	struct imap *m = st;
 	bool continued = m->cont[d];
 	uint64_t lit = 0;
 
-	m->started[d] = true;
-	line_anomalies(m, ln, d);
 	m->cont[d] = literal_at_end(ln, &lit);
 	m->lit[d] = lit;
 	if (d == DIR_C2S)	/* RFC 7888: "{n+}" does not wait for the server */
@@ -588,6 +617,22 @@ static enum feed_status one_line(struct imap *m, enum dir d, const struct line *
 	return server_line(m, ln, ts);
 }
 
+/* What a lost literal or continuation leaves behind is unknown: start afresh at the next line. */
+static void hook_gap(void *st, enum dir d)
+{
+	struct imap *m = st;
+
+	m->lit[d] = 0;
+	m->cont[d] = false;
+	if (d == DIR_C2S)
+		m->lit_sync = false;
+}
+
+static const struct optls_hooks imap_hooks = {
+	.status = hook_status, .stop = hook_stop, .raw = hook_raw, .checked = hook_checked,
+	.line = hook_line, .gap = hook_gap,
+};
+
 void imap_init(struct imap *m, struct session *sess)
 {
 	memset(m, 0, sizeof(*m));
@@ -598,61 +643,13 @@ void imap_init(struct imap *m, struct session *sess)
 struct feed_result imap_feed(struct imap *m, enum dir d, const uint8_t *p, size_t n,
 			     uint64_t ts_us)
 {
-	size_t off = 0;
-
-	if (m->state == IS_TLS)
-		return feed_result(0, FEED_HANDOFF_TLS);
-	if (m->state == IS_DONE)
-		return feed_result(0, FEED_DONE);
-	if (n)
-		*(d == DIR_C2S ? &m->sess->saw_c2s : &m->sess->saw_s2c) = true;
-	if (!m->started[d] &&
-	    optls_not_text(!m->sess->midstream && !m->started[!d], p, n)) {
-		session_anomaly(m->sess, ANOM_NOT_SMTP);
-		imap_enter(m, IS_DONE);
-		return feed_result(0, FEED_DONE);
-	}
-	while (off < n) {
-		struct line ln;
-		size_t used;
-
-		if (m->lit[d]) {	/* literal bytes: skipped by count, never parsed */
-			size_t take = m->lit[d] < n - off ? (size_t)m->lit[d] : n - off;
-			if (d == DIR_C2S)
-				m->lit_sync = false;
-			m->lit[d] -= take;
-			off += take;
-			continue;
-		}
-		if (d == DIR_C2S && m->state == IS_STARTTLS_WAIT &&
-		    optls_client_tls_early(p + off, n - off))
-			break;
-		enum line_status ls = line_next(&m->lf[d], p + off, n - off, &ln, &used);
-		if (ls == LINE_NONE)
-			break;
-		off += used;
-		if (ls == LINE_SKIPPED)
-			continue;
-		enum feed_status st = one_line(m, d, &ln, ts_us);
-		if (st != FEED_MORE)
-			return feed_result(off, st);
-	}
-	return feed_result(off, FEED_MORE);
+	return optls_feed_lines(&imap_hooks, m, &m->lines, m->sess, d, p, n, ts_us);
 }
 
 void imap_gap(struct imap *m, enum dir d, uint64_t ts_us)
 {
 	(void)ts_us;
-	session_anomaly(m->sess, ANOM_STREAM_GAP);
-	if (m->state == IS_TLS || m->state == IS_DONE)
-		return;
-	line_resync(&m->lf[d]);
-	m->started[d] = true;
-	m->gap[d] = true;
-	m->lit[d] = 0;
-	m->cont[d] = false;
-	if (d == DIR_C2S)
-		m->lit_sync = false;
+	optls_gap_lines(&imap_hooks, m, &m->lines, m->sess, d);
 }
 
 void imap_resume_plaintext(struct imap *m, uint64_t ts_us)

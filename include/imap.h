@@ -8,6 +8,7 @@
 #include "decoder.h"
 #include "limits.h"
 #include "line.h"
+#include "optls.h"
 #include "session.h"
 
 /* A command waiting for its tagged response (RFC 9051 §2.2.2). */
@@ -22,10 +23,8 @@ struct imap_cmd {
 struct imap {
 	struct session *sess;
 	int state;			/* imap.c's enum imap_state */
-	struct line_framer lf[2];	/* per direction */
-	bool started[2];		/* first bytes of the direction were checked for non-IMAP */
+	struct optls_lines lines;	/* framing, started and gap per direction (optls.h) */
 	bool cont[2];			/* the next line continues one that announced a literal */
-	bool gap[2];			/* bytes of the direction were lost: no negative conclusions */
 	uint64_t lit[2];		/* literal bytes still to skip (RFC 9051 §4.3), per direction */
 	bool lit_sync;			/* the client's literal is synchronising and not begun: the
 					 * server may refuse it with a tagged response instead of "+" */
