@@ -631,27 +631,20 @@ static enum feed_status server_line(struct smtp *m, const struct line *ln, uint6
 
 /* ---- framing and the feed loop ---- */
 
-/* The first line of a direction decides whether this is SMTP at all: a TLS record, or control
- * bytes in a session seen from its start, is not (RFC 5321 §2.4: commands and replies are text).
- * Once the other direction has spoken SMTP text, control bytes are a malformed line (counted),
- * not a reason to stop reading: a NUL in an EHLO must not hide the mail that follows. */
-static bool not_smtp(const struct smtp *m, enum dir d, const uint8_t *p, size_t n)
+/* ---- the hooks of the shared line driver (decoders/optls.c) ---- */
+
+static enum feed_status hook_status(const void *st)
 {
-	return optls_not_text(!m->sess->midstream && !m->started[!d], p, n);
+	const struct smtp *m = st;
+
+	if (m->state == SS_TLS)
+		return FEED_HANDOFF_TLS;
+	return m->state == SS_DONE ? FEED_DONE : FEED_MORE;
 }
 
-static void line_anomalies(struct smtp *m, const struct line *ln, enum dir d)
+static void hook_stop(void *st)
 {
-	bool body = d == DIR_C2S && (m->state == SS_BODY || m->state == SS_AUTH);
-
-	if (ln->bare_lf)
-		session_anomaly(m->sess, ANOM_BARE_LF);
-	if (body)
-		return;
-	if (ln->truncated)
-		session_anomaly(m->sess, ANOM_LINE_TOO_LONG);
-	if (ln->has_nul)
-		session_anomaly(m->sess, ANOM_NUL_IN_LINE);
+	smtp_enter(st, SS_DONE);
 }
 
 static size_t skip_bdat(struct smtp *m, size_t avail)
@@ -664,72 +657,43 @@ static size_t skip_bdat(struct smtp *m, size_t avail)
 	return take;
 }
 
-/* In STARTTLS_WAIT, a TLS ClientHello before the 220 is reordering, not injection: leave it
- * unconsumed for the TLS decoder, as long as the decoder contract lets bytes stay pending. */
-static bool client_tls_early(const struct smtp *m, const uint8_t *p, size_t n)
+/* A BDAT chunk is skipped by count (RFC 3030 §2). In STARTTLS_WAIT, a TLS ClientHello before
+ * the 220 is reordering, not injection: leave it unconsumed for the TLS decoder, as long as the
+ * decoder contract lets bytes stay pending. */
+static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n)
 {
-	return m->state == SS_STARTTLS_WAIT && optls_client_tls_early(p, n);
+	struct smtp *m = st;
+
+	if (d != DIR_C2S)
+		return 0;
+	if (m->state == SS_BDAT)
+		return skip_bdat(m, n);
+	if (m->state == SS_STARTTLS_WAIT && optls_client_tls_early(p, n))
+		return OPTLS_RAW_STOP;
+	return 0;
 }
 
-void smtp_init(struct smtp *m, struct session *sess)
+/* Message text and SASL responses are not looked at. */
+static bool hook_checked(const void *st, enum dir d)
 {
-	memset(m, 0, sizeof(*m));
-	m->sess = sess;
-	m->state = SS_COMMAND;
+	const struct smtp *m = st;
+
+	return !(d == DIR_C2S && (m->state == SS_BODY || m->state == SS_AUTH));
 }
 
-struct feed_result smtp_feed(struct smtp *m, enum dir d, const uint8_t *p, size_t n,
-			     uint64_t ts_us)
+static enum feed_status hook_line(void *st, enum dir d, const struct line *ln, uint64_t ts)
 {
-	size_t off = 0;
-
-	if (m->state == SS_TLS)
-		return feed_result(0, FEED_HANDOFF_TLS);
-	if (m->state == SS_DONE)
-		return feed_result(0, FEED_DONE);
-	if (n)
-		*(d == DIR_C2S ? &m->sess->saw_c2s : &m->sess->saw_s2c) = true;
-	if (!m->started[d] && not_smtp(m, d, p, n)) {
-		session_anomaly(m->sess, ANOM_NOT_SMTP);
-		smtp_enter(m, SS_DONE);
-		return feed_result(0, FEED_DONE);
+	if (d == DIR_C2S) {
+		client_line(st, ln, ts);
+		return FEED_MORE;
 	}
-	while (off < n) {
-		struct line ln;
-		size_t used;
-
-		if (d == DIR_C2S && m->state == SS_BDAT) {
-			off += skip_bdat(m, n - off);
-			continue;
-		}
-		if (d == DIR_C2S && client_tls_early(m, p + off, n - off))
-			break;
-		enum line_status ls = line_next(&m->lf[d], p + off, n - off, &ln, &used);
-		if (ls == LINE_NONE)
-			break;
-		off += used;
-		if (ls == LINE_SKIPPED)
-			continue;
-		m->started[d] = true;
-		line_anomalies(m, &ln, d);
-		if (d == DIR_C2S) {
-			client_line(m, &ln, ts_us);
-			continue;
-		}
-		if (server_line(m, &ln, ts_us) == FEED_HANDOFF_TLS)
-			return feed_result(off, FEED_HANDOFF_TLS);
-	}
-	return feed_result(off, FEED_MORE);
+	return server_line(st, ln, ts);
 }
 
-void smtp_gap(struct smtp *m, enum dir d, uint64_t ts_us)
+static void hook_gap(void *st, enum dir d)
 {
-	(void)ts_us;
-	session_anomaly(m->sess, ANOM_STREAM_GAP);
-	if (m->state == SS_TLS || m->state == SS_DONE)
-		return;
-	line_resync(&m->lf[d]);
-	m->started[d] = true;
+	struct smtp *m = st;
+
 	if (d == DIR_C2S) {
 		m->c2s_desync = m->state != SS_BODY;	/* commands may be lost, not body */
 		if (m->state == SS_BDAT) {	/* the chunk's remaining length is unknown now */
@@ -741,6 +705,30 @@ void smtp_gap(struct smtp *m, enum dir d, uint64_t ts_us)
 	/* Replies may be lost: the pending ones pair without drawing negative conclusions. */
 	m->reply.gap = m->reply.open;
 	m->uncertain = m->ring_len;
+}
+
+static const struct optls_hooks smtp_hooks = {
+	.status = hook_status, .stop = hook_stop, .raw = hook_raw, .checked = hook_checked,
+	.line = hook_line, .gap = hook_gap,
+};
+
+void smtp_init(struct smtp *m, struct session *sess)
+{
+	memset(m, 0, sizeof(*m));
+	m->sess = sess;
+	m->state = SS_COMMAND;
+}
+
+struct feed_result smtp_feed(struct smtp *m, enum dir d, const uint8_t *p, size_t n,
+			     uint64_t ts_us)
+{
+	return optls_feed_lines(&smtp_hooks, m, &m->lines, m->sess, d, p, n, ts_us);
+}
+
+void smtp_gap(struct smtp *m, enum dir d, uint64_t ts_us)
+{
+	(void)ts_us;
+	optls_gap_lines(&smtp_hooks, m, &m->lines, m->sess, d);
 }
 
 void smtp_resume_plaintext(struct smtp *m, uint64_t ts_us)

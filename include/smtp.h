@@ -8,6 +8,7 @@
 #include "decoder.h"
 #include "limits.h"
 #include "line.h"
+#include "optls.h"
 #include "session.h"
 
 /* Decoder state of one session; embedded in the flow's application context, no heap of its own.
@@ -26,8 +27,7 @@ struct smtp_reply {			/* the server reply being read (RFC 5321 §4.2.1 multi-lin
 struct smtp {
 	struct session *sess;
 	int state;			/* smtp.c's enum smtp_state */
-	struct line_framer lf[2];	/* per direction */
-	bool started[2];		/* first bytes of the direction were checked for non-SMTP */
+	struct optls_lines lines;	/* framing and started per direction (optls.h) */
 	bool greeted;			/* the greeting reply was seen */
 	bool any_command;		/* the client sent a command */
 	bool banner_masked;		/* the greeting text was masked with asterisks */
