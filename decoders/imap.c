@@ -572,8 +572,8 @@ static void hook_stop(void *st)
 }
 
 /* Literal bytes are skipped by count, never parsed (RFC 9051 §4.3); in STARTTLS_WAIT, a TLS
- * ClientHello before the OK is reordering: it stays pending. */
-static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n)
+ * ClientHello before the OK is reordering: it stays pending. SASL responses are not looked at. */
+static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n, bool *checked)
 {
 	struct imap *m = st;
 
@@ -586,15 +586,8 @@ static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n)
 	}
 	if (d == DIR_C2S && m->state == IS_STARTTLS_WAIT && optls_client_tls_early(p, n))
 		return OPTLS_RAW_STOP;
+	*checked = !(d == DIR_C2S && m->state == IS_AUTH);
 	return 0;
-}
-
-/* SASL responses are not looked at. */
-static bool hook_checked(const void *st, enum dir d)
-{
-	const struct imap *m = st;
-
-	return !(d == DIR_C2S && m->state == IS_AUTH);
 }
 
 /* One complete line of direction d; returns what the feed loop should do. */
@@ -629,7 +622,7 @@ static void hook_gap(void *st, enum dir d)
 }
 
 static const struct optls_hooks imap_hooks = {
-	.status = hook_status, .stop = hook_stop, .raw = hook_raw, .checked = hook_checked,
+	.status = hook_status, .stop = hook_stop, .raw = hook_raw,
 	.line = hook_line, .gap = hook_gap,
 };
 

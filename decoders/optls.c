@@ -176,64 +176,6 @@ void optls_resume_findings(struct session *s, bool after_upgrade, uint64_t ts)
 
 /* ---- the line driver ---- */
 
-static void line_anomalies(const struct optls_hooks *h, const void *st, struct session *s,
-			   const struct line *ln, enum dir d)
-{
-	if (ln->bare_lf)
-		session_anomaly(s, ANOM_BARE_LF);
-	if (!h->checked(st, d))
-		return;
-	if (ln->truncated)
-		session_anomaly(s, ANOM_LINE_TOO_LONG);
-	if (ln->has_nul)
-		session_anomaly(s, ANOM_NUL_IN_LINE);
-}
-
-struct feed_result optls_feed_lines(const struct optls_hooks *h, void *st, struct optls_lines *ol,
-				    struct session *s, enum dir d, const uint8_t *p, size_t n,
-				    uint64_t ts)
-{
-	enum feed_status now = h->status(st);
-	size_t off = 0;
-
-	if (now != FEED_MORE)
-		return feed_result(0, now);
-	if (n)
-		*(d == DIR_C2S ? &s->saw_c2s : &s->saw_s2c) = true;
-	/* The first line of a direction decides whether this is the protocol at all: a TLS record,
-	 * or control bytes in a session seen from its start, is not (commands and replies are
-	 * text). Once the other direction has spoken text, control bytes are a malformed line
-	 * (counted), not a reason to stop reading. */
-	if (!ol->started[d] && optls_not_text(!s->midstream && !ol->started[!d], p, n)) {
-		session_anomaly(s, ANOM_NOT_SMTP);
-		h->stop(st);
-		return feed_result(0, FEED_DONE);
-	}
-	while (off < n) {
-		struct line ln;
-		size_t used = h->raw(st, d, p + off, n - off);
-
-		if (used == OPTLS_RAW_STOP)
-			break;
-		if (used) {
-			off += used;
-			continue;
-		}
-		enum line_status ls = line_next(&ol->lf[d], p + off, n - off, &ln, &used);
-		if (ls == LINE_NONE)
-			break;
-		off += used;
-		if (ls == LINE_SKIPPED)
-			continue;
-		ol->started[d] = true;
-		line_anomalies(h, st, s, &ln, d);
-		enum feed_status fs = h->line(st, d, &ln, ts);
-		if (fs != FEED_MORE)
-			return feed_result(off, fs);
-	}
-	return feed_result(off, FEED_MORE);
-}
-
 void optls_gap_lines(const struct optls_hooks *h, void *st, struct optls_lines *ol,
 		     struct session *s, enum dir d)
 {

@@ -470,22 +470,16 @@ static void hook_stop(void *st)
 	pop3_enter(st, PS_DONE);
 }
 
-/* In STLS_WAIT, a TLS ClientHello before the +OK is reordering: it stays pending. */
-static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n)
+/* In STLS_WAIT, a TLS ClientHello before the +OK is reordering: it stays pending. SASL
+ * responses and message text are not looked at. */
+static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n, bool *checked)
 {
 	const struct pop3 *m = st;
 
 	if (d == DIR_C2S && m->state == PS_STLS_WAIT && optls_client_tls_early(p, n))
 		return OPTLS_RAW_STOP;
+	*checked = !((d == DIR_C2S && m->state == PS_AUTH) || (d == DIR_S2C && m->multi));
 	return 0;
-}
-
-/* SASL responses and message text are not looked at. */
-static bool hook_checked(const void *st, enum dir d)
-{
-	const struct pop3 *m = st;
-
-	return !((d == DIR_C2S && m->state == PS_AUTH) || (d == DIR_S2C && m->multi));
 }
 
 static enum feed_status hook_line(void *st, enum dir d, const struct line *ln, uint64_t ts)
@@ -504,7 +498,7 @@ static void hook_gap(void *st, enum dir d)
 }
 
 static const struct optls_hooks pop3_hooks = {
-	.status = hook_status, .stop = hook_stop, .raw = hook_raw, .checked = hook_checked,
+	.status = hook_status, .stop = hook_stop, .raw = hook_raw,
 	.line = hook_line, .gap = hook_gap,
 };
 

@@ -659,8 +659,8 @@ static size_t skip_bdat(struct smtp *m, size_t avail)
 
 /* A BDAT chunk is skipped by count (RFC 3030 §2). In STARTTLS_WAIT, a TLS ClientHello before
  * the 220 is reordering, not injection: leave it unconsumed for the TLS decoder, as long as the
- * decoder contract lets bytes stay pending. */
-static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n)
+ * decoder contract lets bytes stay pending. Message text and SASL responses are not looked at. */
+static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n, bool *checked)
 {
 	struct smtp *m = st;
 
@@ -670,15 +670,8 @@ static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n)
 		return skip_bdat(m, n);
 	if (m->state == SS_STARTTLS_WAIT && optls_client_tls_early(p, n))
 		return OPTLS_RAW_STOP;
+	*checked = m->state != SS_BODY && m->state != SS_AUTH;
 	return 0;
-}
-
-/* Message text and SASL responses are not looked at. */
-static bool hook_checked(const void *st, enum dir d)
-{
-	const struct smtp *m = st;
-
-	return !(d == DIR_C2S && (m->state == SS_BODY || m->state == SS_AUTH));
 }
 
 static enum feed_status hook_line(void *st, enum dir d, const struct line *ln, uint64_t ts)
@@ -708,7 +701,7 @@ static void hook_gap(void *st, enum dir d)
 }
 
 static const struct optls_hooks smtp_hooks = {
-	.status = hook_status, .stop = hook_stop, .raw = hook_raw, .checked = hook_checked,
+	.status = hook_status, .stop = hook_stop, .raw = hook_raw,
 	.line = hook_line, .gap = hook_gap,
 };
 

@@ -121,11 +121,11 @@ size_t optls_server_injection(struct session *s, const uint8_t *p, size_t n, uin
 void optls_resume_findings(struct session *s, bool after_upgrade, uint64_t ts);
 
 /*
- * The line driver the three decoders share (decoders/optls.c): the feed loop and gap handling
- * of a text protocol with an upgrade to TLS. Each decoder embeds struct optls_lines in its state
- * and describes itself by a const table of hooks over that state; its own state enum, transition
- * function and verb table stay its own. The driver calls a hook per feed call or per line, never
- * per byte.
+ * The line driver the three decoders share: the feed loop (below, inline) and the gap handling
+ * (decoders/optls.c) of a text protocol with an upgrade to TLS. Each decoder embeds struct
+ * optls_lines in its state and describes itself by a static const table of hooks over that
+ * state; its own state enum, transition function and verb table stay its own. The driver calls a
+ * hook per feed call or per line, never per byte.
  */
 
 /* What the driver keeps of one session: framing and what it saw of each direction. */
@@ -149,11 +149,10 @@ struct optls_hooks {
 	void (*stop)(void *st);
 	/* Before each line of direction d, with p[0..n) left (n > 0): how many bytes the decoder takes
 	 * unframed (an SMTP BDAT chunk, an IMAP literal), 0 to frame a line, or OPTLS_RAW_STOP to
-	 * leave p[0..n) pending (a ClientHello before the upgrade reply). */
-	size_t (*raw)(void *st, enum dir d, const uint8_t *p, size_t n);
-	/* Whether a line of direction d is looked at for overlong lines and NULs (false for SASL
+	 * leave p[0..n) pending (a ClientHello before the upgrade reply). When 0, *checked says
+	 * whether the line framed next is looked at for overlong lines and NULs (false for SASL
 	 * responses and message text; a bare LF is counted in any line). */
-	bool (*checked)(const void *st, enum dir d);
+	size_t (*raw)(void *st, enum dir d, const uint8_t *p, size_t n, bool *checked);
 	/* One complete line of direction d: FEED_MORE to go on, else feed returns that status with
 	 * consumed ending at this line. */
 	enum feed_status (*line)(void *st, enum dir d, const struct line *ln, uint64_t ts);
@@ -162,12 +161,75 @@ struct optls_hooks {
 	void (*gap)(void *st, enum dir d);
 };
 
-/* optls_ops.feed for a decoder: lines of s (the decoder's session) framed in ol, handed to the
+/* A line's anomalies: a bare LF in any line; overlong lines and NULs in a checked one. */
+static inline void optls_line_anomalies(struct session *s, const struct line *ln, bool checked)
+{
+	if (ln->bare_lf)
+		session_anomaly(s, ANOM_BARE_LF);
+	if (!checked)
+		return;
+	if (ln->truncated)
+		session_anomaly(s, ANOM_LINE_TOO_LONG);
+	if (ln->has_nul)
+		session_anomaly(s, ANOM_NUL_IN_LINE);
+}
+
+/*
+ * optls_ops.feed for a decoder: lines of s (the decoder's session) framed in ol, handed to the
  * hooks h over st. Records saw_c2s / saw_s2c; stops with ANOM_NOT_SMTP when a direction's first
- * bytes are not text (optls_not_text); counts line anomalies. Returns per decoder.h's contract. */
-struct feed_result optls_feed_lines(const struct optls_hooks *h, void *st, struct optls_lines *ol,
-				    struct session *s, enum dir d, const uint8_t *p, size_t n,
-				    uint64_t ts);
+ * bytes are not text (optls_not_text); counts line anomalies. Returns per decoder.h's contract.
+ * Inline so that each decoder, passing its own static const table, gets the hooks resolved and
+ * inlined at compile time: no indirect call per line on the hot path.
+ *
+ * The first line of a direction decides whether this is the protocol at all: a TLS record, or
+ * control bytes in a session seen from its start, is not (RFC 5321 §2.4, RFC 9051 §2.2, RFC
+ * 1939 §3: commands and replies are text). Once the other direction has spoken text, control
+ * bytes are a malformed line (counted), not a reason to stop reading: a NUL in an EHLO must not
+ * hide the mail that follows.
+ */
+static inline struct feed_result optls_feed_lines(const struct optls_hooks *h, void *st,
+						  struct optls_lines *ol, struct session *s,
+						  enum dir d, const uint8_t *p, size_t n,
+						  uint64_t ts)
+{
+	enum feed_status now = h->status(st);
+	size_t off = 0;
+
+	if (now != FEED_MORE)
+		return feed_result(0, now);
+	if (n)
+		*(d == DIR_C2S ? &s->saw_c2s : &s->saw_s2c) = true;
+	if (!ol->started[d] && optls_not_text(!s->midstream && !ol->started[!d], p, n)) {
+		session_anomaly(s, ANOM_NOT_SMTP);
+		h->stop(st);
+		return feed_result(0, FEED_DONE);
+	}
+	while (off < n) {
+		struct line ln;
+		bool checked = true;
+		size_t used = h->raw(st, d, p + off, n - off, &checked);
+
+		if (used == OPTLS_RAW_STOP)
+			break;
+		if (used) {
+			off += used;
+			continue;
+		}
+		enum line_status ls = line_next(&ol->lf[d], p + off, n - off, &ln, &used);
+		if (ls == LINE_NONE)
+			break;
+		off += used;
+		if (ls == LINE_SKIPPED)
+			continue;
+		ol->started[d] = true;
+		optls_line_anomalies(s, &ln, checked);
+		enum feed_status fs = h->line(st, d, &ln, ts);
+		if (fs != FEED_MORE)
+			return feed_result(off, fs);
+	}
+	return feed_result(off, FEED_MORE);
+}
+
 /* optls_ops.gap for a decoder: counts ANOM_STREAM_GAP; unless the status is FEED_HANDOFF_TLS or
  * FEED_DONE, resynchronises direction d at its next line, marks it started and gapped, and calls
  * h->gap. */
