@@ -591,7 +591,8 @@ static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n, bool *c
 }
 
 /* One complete line of direction d; returns what the feed loop should do. */
-static enum feed_status hook_line(void *st, enum dir d, const struct line *ln, uint64_t ts)
+static inline enum feed_status hook_line(void *st, enum dir d, const struct line *ln,
+					       uint64_t ts)
 {
 	struct imap *m = st;
 	bool continued = m->cont[d];

@@ -482,7 +482,8 @@ static size_t hook_raw(void *st, enum dir d, const uint8_t *p, size_t n, bool *c
 	return 0;
 }
 
-static enum feed_status hook_line(void *st, enum dir d, const struct line *ln, uint64_t ts)
+static inline enum feed_status hook_line(void *st, enum dir d, const struct line *ln,
+					       uint64_t ts)
 {
 	if (d == DIR_C2S) {
 		client_line(st, ln, ts);
