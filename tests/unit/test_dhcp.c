@@ -2,8 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "dhcp.h"
 #include "check.h"
 
@@ -13,24 +11,9 @@
 
 static uint8_t *guard_base;
 
-static void guard_init(void)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-	guard_base = mmap(NULL, GUARD_CAP + page, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (guard_base == MAP_FAILED || mprotect(guard_base + GUARD_CAP, page, PROT_NONE) != 0) {
-		perror("guard page");
-		exit(2);
-	}
-}
-
 static const uint8_t *guard_place(const uint8_t *p, size_t n)
 {
-	uint8_t *dst = guard_base + GUARD_CAP - n;
-
-	memmove(dst, p, n);
-	return dst;
+	return guard_put(guard_base, GUARD_CAP, p, n);
 }
 
 /* ---- message builder: BOOTP header (RFC 2131 §2) + cookie + options ---- */
@@ -251,7 +234,7 @@ static void test_overload(void)
 
 int main(void)
 {
-	guard_init();
+	guard_base = guard_alloc(GUARD_CAP);
 	test_windows();
 	test_printer_and_ack();
 	test_truncations();

@@ -2,8 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "check.h"
 #include "tunnel.h"
 
@@ -29,18 +27,6 @@ struct tcase {
 #define GUARD_CAP (64u * 1024)
 static uint8_t *guard_base;
 
-static void guard_init(void)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-	guard_base = mmap(NULL, GUARD_CAP + page, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (guard_base == MAP_FAILED || mprotect(guard_base + GUARD_CAP, page, PROT_NONE) != 0) {
-		perror("guard page");
-		exit(2);
-	}
-}
-
 /* ---- reassembly emulation: unconsumed bytes are fed again with more appended ---- */
 
 struct run {
@@ -56,8 +42,7 @@ static void feed(struct run *r, enum dir d)
 {
 	if (r->decided || r->plen[d] == 0)
 		return;
-	uint8_t *p = guard_base + GUARD_CAP - r->plen[d];
-	memcpy(p, r->pend[d], r->plen[d]);
+	const uint8_t *p = guard_put(guard_base, GUARD_CAP, r->pend[d], r->plen[d]);
 	struct tunnel_result tr = tunnel_feed(&r->t, d, p, r->plen[d]);
 	CHECK(tr.consumed <= r->plen[d]);
 	memmove(r->pend[d], r->pend[d] + tr.consumed, r->plen[d] - tr.consumed);
@@ -232,7 +217,7 @@ int main(void)
 	char whole[256], got[256];
 	unsigned runs = 0;
 
-	guard_init();
+	guard_base = guard_alloc(GUARD_CAP);
 	test_sniff();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct tcase *tc = &cases[i];
