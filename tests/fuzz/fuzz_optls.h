@@ -1,4 +1,4 @@
-/* fuzz_optls.h — the libFuzzer body shared by the opportunistic-TLS decoders' targets (IMAP, POP3).
+/* fuzz_optls.h — the libFuzzer body shared by the opportunistic-TLS decoders' targets (SMTP, IMAP, POP3).
  *
  * Input: byte 0 seeds the split points (0 = each segment whole); the rest is a dialogue of
  * segments separated by 0xFF, alternating server, client, server... A segment that starts with
@@ -110,7 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.s.midstream = data[0] & 1;
 	f.s.implicit_tls_port = (data[0] & 6) == 6;
 	f.s.protocol = (uint8_t)fuzz_ops->proto;
-	f.s.server_port = f.s.implicit_tls_port ? 993 : 143;
+	f.s.server_port = fuzz_ops->proto == PROTO_IMAP ? (f.s.implicit_tls_port ? 993 : 143)
+			: fuzz_ops->proto == PROTO_POP3 ? (f.s.implicit_tls_port ? 995 : 110)
+			: (f.s.implicit_tls_port ? 465 : 25);
 	fuzz_ops->init(&f.m, &f.s);
 	for (size_t i = 1; i <= size; i++) {
 		if (i < size && data[i] != 0xFF)
