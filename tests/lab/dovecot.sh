@@ -146,6 +146,13 @@ lab_dovecot_up() {
 	lab_srv dovecot -c "$d/dovecot.conf" >"$d/start.log" 2>&1 \
 		|| { cat "$d/start.log" "$d/dovecot.log" >&2 2>/dev/null; lab_die "dovecot did not start (config $d/dovecot.conf)"; }
 	LAB_DOVECOT_UP=1
+	# The master writes its pid file after it has gone to the background, so the foreground
+	# process may return before the file exists (seen on a loaded machine): wait for it.
+	for i in $(seq 1 300); do
+		[ -s "$d/base/master.pid" ] && break
+		sleep 0.1
+	done
+	[ -s "$d/base/master.pid" ] || { cat "$d/start.log" "$d/dovecot.log" >&2 2>/dev/null; lab_die "dovecot wrote no $d/base/master.pid within 30 s"; }
 	# Dovecot must live in the server namespace only (its listeners cannot reach the host's).
 	local want got
 	want=$(lab_srv readlink /proc/self/ns/net)
