@@ -154,8 +154,30 @@ const char *tunnel_kind_name(enum tunnel_kind t)
 	return NULL;
 }
 
+/* IPv4 as inet_ntop writes it, without its sprintf: the writer formats two addresses a session. */
+static bool ip4_str(const uint8_t *a, char *buf, size_t cap)
+{
+	char tmp[16], *p = tmp;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	if ((size_t)(p - tmp) > cap)
+		return false;
+	memcpy(buf, tmp, (size_t)(p - tmp));
+	return true;
+}
+
 const char *ip_addr_str(const struct ip_addr *a, char *buf, size_t cap)
 {
+	if (a->family != 6 && ip4_str(a->a, buf, cap))
+		return buf;
 	if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->a, buf, (socklen_t)cap))
 		snprintf(buf, cap, "?");
 	return buf;

@@ -1,4 +1,5 @@
 /* test_store.c — the SQLite writer: columns, hostile strings, device upsert, duplicates, file checks. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -668,6 +669,26 @@ static void test_ts_iso(void)
 	CHECK(strcmp(ts_iso(1764327359123999ULL, small, sizeof(small)), "2025-11") == 0);
 }
 
+/* ip_addr_str's own IPv4 text equals inet_ntop's: every octet value in every position, and a
+ * buffer one byte short gives inet_ntop's failure ("?") as before. */
+static void test_ip_addr_str(void)
+{
+	struct ip_addr a = { .family = 4 };
+	char b[64], want[64];
+
+	for (unsigned v = 0; v < 256 * 4; v++) {
+		memset(a.a, (int)(v * 37 % 256), 4);
+		a.a[v / 256] = (uint8_t)(v % 256);
+		inet_ntop(AF_INET, a.a, want, sizeof(want));
+		CHECK(strcmp(ip_addr_str(&a, b, sizeof(b)), want) == 0);
+		size_t n = strlen(want);
+		CHECK(strcmp(ip_addr_str(&a, b, n + 1), want) == 0);
+		CHECK(strcmp(ip_addr_str(&a, b, n), "?") == 0);
+	}
+	a = (struct ip_addr){ .family = 6, .a = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	CHECK(strcmp(ip_addr_str(&a, b, sizeof(b)), "2001:db8::1") == 0);
+}
+
 /* DNS learnt in one run is still known in the next one on the same file (dns_policy, mail_hosts
  * read back at open): the session of the second run gets the policy and policy_downgrade. */
 static void test_policy_across_runs(void)
@@ -730,6 +751,7 @@ int main(void)
 		return 1;
 	}
 	test_ts_iso();
+	test_ip_addr_str();
 	test_fresh_and_columns();
 	test_upgrade_v1();
 	test_ship_seq_and_retention();
