@@ -1,4 +1,5 @@
 /* tls_hello.c — ClientHello (TLS and SSLv2 format) and ServerHello: versions, suite, SNI, ALPN, JA3/JA3S. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -25,10 +26,26 @@ struct ja3 {
 	char buf[256];
 };
 
+/* MD5 fetched from the provider once for the process: EVP_md5() makes every EVP_DigestInit_ex
+ * look the implementation up again, which cost more than the digest of two hellos. */
+static EVP_MD *md5_fetched;
+static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
+
+static void md5_fetch(void)
+{
+	md5_fetched = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
+static const EVP_MD *ja3_md(void)
+{
+	pthread_once(&md5_once, md5_fetch);
+	return md5_fetched ? md5_fetched : EVP_md5();
+}
+
 static void ja3_begin(struct ja3 *j)
 {
 	j->ctx = EVP_MD_CTX_new();
-	if (j->ctx && EVP_DigestInit_ex(j->ctx, EVP_md5(), NULL) != 1) {
+	if (j->ctx && EVP_DigestInit_ex(j->ctx, ja3_md(), NULL) != 1) {
 		EVP_MD_CTX_free(j->ctx);
 		j->ctx = NULL;
 	}
