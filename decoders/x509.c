@@ -31,6 +31,10 @@ struct cache_slot {
 	struct tls_dane_cert dane;	/* RFC 6698 §2.1 digests */
 	struct raw_text subject, issuer, san;
 	char not_before[25], not_after[25];
+	/* The validity dates in seconds since 1970 (ok: it could be read), for comparing with each
+	 * session's packet time without X509_cmp_time's allocations. */
+	int64_t nb_s, na_s;
+	bool nb_ok, na_ok;
 };
 
 struct x509_cache {
@@ -89,6 +93,37 @@ static void asn1_time_iso(const ASN1_TIME *at, char *buf, size_t cap)
 	snprintf(buf, cap, "%04u-%02u-%02uT%02u:%02u:%02u.000Z", (unsigned)(tm.tm_year + 1900) % 10000u,
 		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
 		 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+}
+
+/* at as seconds since 1970 (UTC), the scale X509_cmp_time compares on. False where
+ * X509_cmp_time fails: only RFC 5280's YYMMDDHHMMSSZ (UTCTime) and YYYYMMDDHHMMSSZ
+ * (GeneralizedTime) forms are compared, anything looser is an error there. */
+static bool asn1_time_secs(const ASN1_TIME *at, int64_t *out)
+{
+	struct tm tm;
+
+	if (!at)
+		return false;
+	int type = ASN1_STRING_type(at), n = ASN1_STRING_length(at);
+	const unsigned char *p = ASN1_STRING_get0_data(at);
+	if (!((type == V_ASN1_UTCTIME && n == 13) || (type == V_ASN1_GENERALIZEDTIME && n == 15)))
+		return false;
+	for (int i = 0; i < n - 1; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	if (p[n - 1] != 'Z')
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(at, &tm) != 1)
+		return false;
+	/* Days from the civil date (proleptic Gregorian), as timegm would without the locale. */
+	int64_t y = (int64_t)tm.tm_year + 1900, m = tm.tm_mon + 1, d = tm.tm_mday;
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	*out = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	return true;
 }
 
 /* A copy of n bytes of p as a raw_text (ok false when out of memory). */
@@ -225,16 +260,20 @@ static void key_and_signature(struct session *sess, X509 *x, uint64_t ts_us)
 
 /* RFC 5280 §4.1.2.5 validity, judged at the packet time (not the wall clock); the text of the
  * dates is already in the session. */
-static void validity(struct session *sess, X509 *x, uint64_t ts_us)
+static void validity(struct session *sess, const struct cache_slot *cs, uint64_t ts_us)
 {
 	struct tls_info *ti = &sess->tls;
-	time_t now = (time_t)(ts_us / 1000000);
-	const ASN1_TIME *nb = X509_get0_notBefore(x), *na = X509_get0_notAfter(x);
+	int64_t now = (int64_t)(ts_us / 1000000);
 
-	if (X509_cmp_time(na, &now) < 0)
+	/* As X509_cmp_time judged them: expired when notAfter <= now, not yet valid when
+	 * notBefore > now; a date libcrypto cannot read judges nothing, nor does a packet time
+	 * after 9999-12-31T23:59:59Z (no ASN.1 time can hold it). */
+	if (now > 253402300799)
+		return;
+	if (cs->na_ok && cs->na_s <= now)
 		session_add_finding(sess, FK_TLS_CERT_EXPIRED, ts_us, "expired %s",
 				    ti->cert_not_after);
-	else if (X509_cmp_time(nb, &now) > 0)
+	else if (cs->nb_ok && cs->nb_s > now)
 		session_add_finding(sess, FK_TLS_CERT_EXPIRED, ts_us, "not valid before %s",
 				    ti->cert_not_before);
 }
@@ -297,6 +336,8 @@ static bool slot_fill(struct cache_slot *s, const uint8_t *der, size_t len)
 	san_raw(&s->san, s->x);
 	asn1_time_iso(X509_get0_notBefore(s->x), s->not_before, sizeof(s->not_before));
 	asn1_time_iso(X509_get0_notAfter(s->x), s->not_after, sizeof(s->not_after));
+	s->nb_ok = asn1_time_secs(X509_get0_notBefore(s->x), &s->nb_s);
+	s->na_ok = asn1_time_secs(X509_get0_notAfter(s->x), &s->na_s);
 	return true;
 }
 
@@ -384,7 +425,7 @@ bool x509_leaf_facts(struct x509_cache *cache, struct session *sess, const uint8
 	if (ti->cert_self_signed)
 		session_add_finding(sess, FK_TLS_CERT_SELF_SIGNED, ts_us, "self-signed %s",
 				    ti->cert_subject ? ti->cert_subject : "");
-	validity(sess, x, ts_us);
+	validity(sess, cs, ts_us);
 	key_and_signature(sess, x, ts_us);
 	name_match(sess, x, ts_us);
 	slot_clear(&tmp);	/* no-op when the certificate went into the cache */

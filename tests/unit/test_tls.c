@@ -818,6 +818,79 @@ static void test_x509_crafted(void)
 	EVP_PKEY_free(key);
 }
 
+/* tls_cert_expired is judged on the dates read once per certificate; it must say what
+ * X509_cmp_time says at every second around both dates, in both ASN.1 time types, and nothing
+ * where X509_cmp_time cannot compare (a time without seconds). */
+static void test_validity_as_cmp_time(void)
+{
+	static const struct {
+		const char *nb, *na;	/* ASN1_TIME_set_string forms */
+	} certs[] = {
+		{ "270115080000Z", "270115090000Z" },		/* UTCTime */
+		{ "491231235959Z", "20500101000000Z" },		/* across RFC 5280's 2050 switch */
+		{ "20960228235959Z", "20960301000001Z" },	/* a leap day */
+		{ "700101000001Z", "991231235959Z" },		/* UTCTime's 19YY years */
+		{ "21060207062815Z", "99991231235959Z" },
+	};
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+
+	CHECK(key != NULL);
+	for (size_t c = 0; c < sizeof(certs) / sizeof(certs[0]) + 1; c++) {
+		X509 *x = X509_new();
+		X509_NAME *n = X509_NAME_new();
+		uint8_t *der = NULL;
+		int len;
+
+		X509_set_version(x, 2);
+		X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"t", -1, -1, 0);
+		X509_set_subject_name(x, n);
+		X509_set_issuer_name(x, n);
+		X509_set_pubkey(x, key);
+		if (c < sizeof(certs) / sizeof(certs[0])) {
+			CHECK(ASN1_TIME_set_string(X509_getm_notBefore(x), certs[c].nb) == 1);
+			CHECK(ASN1_TIME_set_string(X509_getm_notAfter(x), certs[c].na) == 1);
+		} else {	/* YYMMDDHHMMZ: DER-valid UTCTime, refused by X509_cmp_time */
+			CHECK(ASN1_UTCTIME_set_string(X509_getm_notBefore(x), "2701150800Z") == 1);
+			CHECK(ASN1_UTCTIME_set_string(X509_getm_notAfter(x), "2701150900Z") == 1);
+		}
+		CHECK(X509_sign(x, key, EVP_sha256()) > 0);
+		len = i2d_X509(x, &der);
+		CHECK(len > 0);
+		struct x509_cache *cache = x509_cache_new();
+		const ASN1_TIME *times[2] = { X509_get0_notBefore(x), X509_get0_notAfter(x) };
+		for (int t = 0; t < 2; t++) {
+			struct tm tm;
+			time_t base = ASN1_TIME_to_tm(times[t], &tm) == 1 ? timegm(&tm) : 1800000000;
+			for (time_t now = base - 2; now <= base + 2; now++) {
+				if (now < 0)
+					continue;	/* packet times start in 1970 */
+				const char *want = X509_cmp_time(X509_get0_notAfter(x), &now) < 0
+					? "tls_cert_expired: expired "
+					: X509_cmp_time(X509_get0_notBefore(x), &now) > 0
+					? "tls_cert_expired: not valid before " : "";
+				session_free(&R1.sess);
+				session_init(&R1.sess);
+				CHECK(x509_leaf_facts(cache, &R1.sess, der, (size_t)len,
+						      (uint64_t)now * 1000000));
+				const char *all = findings_text(&R1.sess);	/* self-signed first */
+				const char *got = strstr(all, "tls_cert_expired");
+				got = got ? got : "";
+				if (*want ? strncmp(got, want, strlen(want)) != 0 : *got != '\0') {
+					fprintf(stderr, "certificate %zu at %lld: got '%s', want '%s'\n", c,
+						(long long)now, got, want);
+					CHECK(0);
+				}
+			}
+		}
+		x509_cache_free(cache);
+		OPENSSL_free(der);
+		X509_NAME_free(n);
+		X509_free(x);
+	}
+	session_free(&R1.sess);
+	EVP_PKEY_free(key);
+}
+
 int main(void)
 {
 	guard_init();
@@ -832,6 +905,7 @@ int main(void)
 	test_tls13_encrypted_alert();
 	test_gap_and_timeout();
 	test_x509_crafted();
+	test_validity_as_cmp_time();
 	test_every_cut();
 	if (failures) {
 		fprintf(stderr, "test_tls: %d failures\n", failures);
