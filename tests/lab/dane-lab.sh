@@ -147,7 +147,7 @@ EOF
 # Started with ip netns exec itself (not a shell function), so that $! is the daemon: signals reach it.
 ip netns exec "$NS_S" knotd -c "$K/knot.conf" >"$K/stdout" 2>&1 &
 PIDS="$PIDS $!"
-signed() { in_s kdig @127.0.0.1 -p 5300 +dnssec +norec example.test SOA | grep -q RRSIG; }
+signed() { grep -q RRSIG <<<"$(in_s kdig @127.0.0.1 -p 5300 +dnssec +norec example.test SOA)"; }
 wait_for "knotd (signed example.test)" signed
 ANCHOR=$(in_s kdig @127.0.0.1 -p 5300 +short example.test DNSKEY | awk '$1 == 257')
 [ -n "$ANCHOR" ] || die "no KSK in the signed zone"

@@ -69,12 +69,12 @@ live_case_user() {
 	st=$(cat "/proc/$pid/status")
 	printf '%s\n' "$st" | grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)):' >&2
 	uid=$(id -u nobody) gid=$(id -g nobody)
-	printf '%s\n' "$st" | grep -qP "^Uid:\t$uid\t$uid\t$uid\t$uid$" || live_die "Uid is not nobody's ($uid) in all four fields"
-	printf '%s\n' "$st" | grep -qP "^Gid:\t$gid\t$gid\t$gid\t$gid$" || live_die "Gid is not nobody's ($gid) in all four fields"
-	printf '%s\n' "$st" | grep -qP '^Groups:\t?(0 |.* 0 |0$|.* 0$)' && live_die "supplementary group 0 kept"
+	grep -qP "^Uid:\t$uid\t$uid\t$uid\t$uid$" <<<"$st" || live_die "Uid is not nobody's ($uid) in all four fields"
+	grep -qP "^Gid:\t$gid\t$gid\t$gid\t$gid$" <<<"$st" || live_die "Gid is not nobody's ($gid) in all four fields"
+	grep -qP '^Groups:\t?(0 |.* 0 |0$|.* 0$)' <<<"$st" && live_die "supplementary group 0 kept"
 	local k
 	for k in CapEff CapPrm CapAmb; do
-		printf '%s\n' "$st" | grep -qP "^$k:\t0+$" || live_die "$k is not 0"
+		grep -qP "^$k:\t0+$" <<<"$st" || live_die "$k is not 0"
 	done
 	# Still capturing after the drop: one session is stored, by nobody.
 	case_plain_no_starttls
@@ -158,7 +158,7 @@ live_case_iface_down() {
 	live_wait_exit down 100 || { live_stop down; live_die "still running 10 s after $LAB_VETH_SRV went down"; }
 	sed -n '1,5p' "$WORK/down.err" >&2
 	[ "$LIVE_RC" != 0 ] || live_die "interface down: exit status 0, expected non-zero"
-	grep -v '^mailtap: stats' "$WORK/down.err" | grep -q "$LAB_VETH_SRV" \
+	grep -v '^mailtap: stats' "$WORK/down.err" | grep "$LAB_VETH_SRV" >/dev/null \
 		|| live_die "interface down: no message naming $LAB_VETH_SRV"
 	live_compare "$WORK/down.db" "$EXPECTED/plain_no_starttls.txt"
 	live_log "iface_down: ok"
@@ -173,7 +173,7 @@ live_case_iface_gone() {
 	live_wait_exit gone 100 || { live_stop gone; live_die "still running 10 s after $LAB_VETH_SRV was deleted"; }
 	sed -n '1,5p' "$WORK/gone.err" >&2
 	[ "$LIVE_RC" != 0 ] || live_die "interface deleted: exit status 0, expected non-zero"
-	grep -v '^mailtap: stats' "$WORK/gone.err" | grep -q "$LAB_VETH_SRV" \
+	grep -v '^mailtap: stats' "$WORK/gone.err" | grep "$LAB_VETH_SRV" >/dev/null \
 		|| live_die "interface deleted: no message naming $LAB_VETH_SRV"
 	live_compare "$WORK/gone.db" "$EXPECTED/starttls_tls13.txt"
 	live_log "iface_gone: ok"

@@ -13,7 +13,7 @@ slack=40
 need_exe "$mailtap" "$floodgen"
 [ "${4:-}" != sanitized ] || skip "peak RSS under ASan is not the product's; run it in the normal build"
 [ -x /usr/bin/time ] || fail "/usr/bin/time is missing: apt-get install time"
-"$mailtap" --help 2>&1 | grep -q -- '--memcap' \
+grep -q -- '--memcap' <<<"$("$mailtap" --help 2>&1)" \
 	|| skip "mailtap has no --memcap option yet; this test measures it once it exists"
 
 mkdir -p "$work" || fail "cannot create '$work'"

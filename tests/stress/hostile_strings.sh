@@ -64,10 +64,10 @@ bad=$(count "$db" "SELECT count(*) FROM (SELECT helo AS v FROM sessions UNION AL
 	UNION ALL SELECT name FROM devices UNION ALL SELECT helo_names FROM devices UNION ALL SELECT detail FROM findings)
 	WHERE v GLOB '*[^ -~]*' OR (length(CAST(v AS BLOB)) > 255 AND v NOT LIKE '%,%')")
 [ "$bad" = 0 ] || fail "$bad stored strings hold bytes outside 0x20-0x7e or exceed 255 bytes"
-sqlite3 "$db" "SELECT helo FROM sessions WHERE helo LIKE '%DROP TABLE%'" | grep -qF "x'); DROP TABLE sessions; --" \
+grep -qF "x'); DROP TABLE sessions; --" <<<"$(sqlite3 "$db" "SELECT helo FROM sessions WHERE helo LIKE '%DROP TABLE%'")" \
 	|| fail "the SQL-quote name was not stored literally"
-sqlite3 "$db" "SELECT helo FROM sessions" | grep -qF '%n%n%s%s%x%p%999999d' || fail "the format string was not stored literally"
-sqlite3 "$db" "SELECT helo FROM sessions" | grep -qF '\x1b[2J' || fail "the escape was not stored as \\x1b"
+grep -qF '%n%n%s%s%x%p%999999d' <<<"$(sqlite3 "$db" "SELECT helo FROM sessions")" || fail "the format string was not stored literally"
+grep -qF '\x1b[2J' <<<"$(sqlite3 "$db" "SELECT helo FROM sessions")" || fail "the escape was not stored as \\x1b"
 [ "$(count "$db" "SELECT max(length(helo)) FROM sessions")" -le 255 ] || fail "a HELO longer than 255 bytes"
 
 # check_output FILE LABEL: no control bytes except TAB/LF/CR, valid UTF-8.
