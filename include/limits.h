@@ -4,6 +4,13 @@
 
 /* Each value can be overridden at build time with -DNAME=value. */
 
+/* Encapsulations followed from the outer frame to the packet a flow is keyed on (MPLS, PPPoE,
+ * GRE/ERSPAN, IP-in-IP, VXLAN, GENEVE, each one step; a VXLAN tunnel carried in GRE over MPLS is
+ * three). Deeper nesting is counted as not TCP, so a crafted frame costs a bounded walk. */
+#ifndef PACKET_ENCAP_MAX
+#define PACKET_ENCAP_MAX 4
+#endif
+
 /* Flow table: maximum number of tracked TCP flows. Beyond it the oldest idle flow is evicted
  * (counted). 1 M entries of the compact flow struct stay well under 128 MiB. */
 #ifndef FLOW_TABLE_MAX

@@ -14,8 +14,10 @@ struct packet {
 	uint32_t caplen, wirelen;
 	uint8_t src_mac[6], dst_mac[6];
 	bool has_mac;
-	uint16_t vlan;			/* outermost 802.1Q/802.1ad VLAN id, 0 none */
+	uint16_t vlan;			/* outermost 802.1Q/802.1ad VLAN id, 0 none (of the
+					 * innermost Ethernet frame when tunnelled) */
 	uint8_t vlan_depth;
+	uint8_t encap;			/* encapsulations followed to reach the IP packet below */
 	const uint8_t *l3;		/* IP header onward, captured bytes only (for nDPI) */
 	uint32_t l3_len;
 	struct ip_addr src, dst;
@@ -40,7 +42,10 @@ enum pkt_result {
 };
 
 /* Parse one frame of pcap link type dlt (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
- * DLT_IPV4, DLT_IPV6, DLT_NULL, DLT_LOOP). Pointers in p point into frame. */
+ * DLT_IPV4, DLT_IPV6, DLT_NULL, DLT_LOOP). Tunnels are followed to the packet inside (MPLS, PPPoE
+ * sessions, GRE with IP, Ethernet or ERSPAN I/II/III, IP-in-IP, VXLAN, GENEVE; up to
+ * PACKET_ENCAP_MAX deep): addresses, ports and payload are the inner packet's, MACs and VLAN the
+ * innermost Ethernet frame's. Pointers in p point into frame. */
 enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
 			      uint64_t ts_us, struct packet *p);
 

@@ -73,6 +73,7 @@ struct sensor_counters {
 	uint64_t dns_facts, dns_facts_dropped;	/* mail facts handed on; over DNS_FACTS_MAX */
 	uint64_t dns_tcp_split;			/* TCP messages split over segments (not read) */
 	uint64_t fast_path;			/* packets dismissed without decoding */
+	uint64_t tunnelled;			/* TCP/UDP found inside MPLS, PPPoE, GRE, VXLAN... */
 	uint64_t time_backwards;		/* packets older than the newest seen */
 	uint64_t flows_mail, flows_ignored;
 	uint64_t flows_tunnel;			/* flows opened by a proxy tunnel preamble */

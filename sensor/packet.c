@@ -2,6 +2,7 @@
 #include <string.h>
 #include <pcap/dlt.h>
 #include "cursor.h"
+#include "limits.h"
 #include "packet.h"
 
 /* Link types that libpcap may report under their LINKTYPE_ value on some platforms. */
@@ -13,12 +14,17 @@ enum {
 };
 enum {
 	ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_IPV6 = 0x86dd, ETHERTYPE_8021Q = 0x8100,
-	ETHERTYPE_8021AD = 0x88a8, ETHERTYPE_QINQ_OLD = 0x9100, ETHERTYPE_MIN = 0x0600
+	ETHERTYPE_8021AD = 0x88a8, ETHERTYPE_QINQ_OLD = 0x9100, ETHERTYPE_MIN = 0x0600,
+	ETHERTYPE_MPLS = 0x8847, ETHERTYPE_MPLS_MC = 0x8848, ETHERTYPE_PPPOE_SESSION = 0x8864,
+	ETHERTYPE_TEB = 0x6558, ETHERTYPE_ERSPAN = 0x88be, ETHERTYPE_ERSPAN3 = 0x22eb
 };
 enum {
-	IPPROTO_HOPOPTS_ = 0, IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17, IPPROTO_ROUTING_ = 43, IPPROTO_FRAGMENT_ = 44,
-	IPPROTO_ESP_ = 50, IPPROTO_AH_ = 51, IPPROTO_NONE_ = 59, IPPROTO_DSTOPTS_ = 60
+	IPPROTO_HOPOPTS_ = 0, IPPROTO_IPIP_ = 4, IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17, IPPROTO_IPV6_ = 41,
+	IPPROTO_ROUTING_ = 43, IPPROTO_FRAGMENT_ = 44, IPPROTO_GRE_ = 47, IPPROTO_ESP_ = 50,
+	IPPROTO_AH_ = 51, IPPROTO_NONE_ = 59, IPPROTO_DSTOPTS_ = 60
 };
+/* UDP tunnels, by destination port (IANA): VXLAN (RFC 7348 §5), GENEVE (RFC 8926 §3.3). */
+enum { UDP_PORT_VXLAN = 4789, UDP_PORT_GENEVE = 6081 };
 /* BSD address families as written by the capturing host (DLT_NULL/DLT_LOOP). */
 enum { BSD_AF_INET = 2, BSD_AF_INET6_BSD = 24, BSD_AF_INET6_FREEBSD = 28, BSD_AF_INET6_DARWIN = 30 };
 
@@ -326,8 +332,142 @@ static enum pkt_result udp_decode(struct frame *f, const struct l4 *l4, struct p
 	return PKT_UDP;
 }
 
+/* ---- tunnels: each step leaves the cursor on the next header and says what it is ---------- */
+
+/* Labels an MPLS stack holds at most before the frame is called malformed (RFC 3032 sets none;
+ * real stacks are a handful deep). */
+enum { MPLS_LABELS_MAX = 16, PPP_IPV4 = 0x0021, PPP_IPV6 = 0x0057 };
+
+/* An Ethernet frame inside a tunnel is the packet's link layer from now on: its MACs and VLAN
+ * tags describe the device, the outer ones the tunnel. Returns its ethertype. */
+static uint16_t inner_ether(struct cur *c, struct packet *p)
+{
+	p->vlan = 0;
+	p->vlan_depth = 0;
+	return link_ether(c, p);
+}
+
+/* MPLS label stack (RFC 3032 §2.1) up to the entry with S set, then what follows it: IPv4 or
+ * IPv6 by the version nibble, or an Ethernet pseudowire behind its control word (RFC 4385 §3:
+ * first nibble 0). Anything else carried over MPLS is not followed (0). */
+static uint16_t mpls_decode(struct cur *c, struct packet *p)
+{
+	for (int i = 0; i < MPLS_LABELS_MAX; i++) {
+		uint32_t entry = get_u32(c);
+		if (c->err)
+			return 0;
+		if (!(entry & 0x100))
+			continue;			/* not the bottom of the stack */
+		if (c->off >= c->n) {
+			c->err = 1;
+			return 0;
+		}
+		switch (c->p[c->off] >> 4) {
+		case 4: return ETHERTYPE_IPV4;
+		case 6: return ETHERTYPE_IPV6;
+		case 0:
+			get_skip(c, 4);			/* pseudowire control word */
+			return c->err ? 0 : inner_ether(c, p);
+		default: return 0;
+		}
+	}
+	return 0;
+}
+
+/* PPPoE session stage (RFC 2516 §5.4: ver 1, type 1, code 0) and the PPP protocol field
+ * (RFC 1661 §2, possibly compressed to one byte, §6.5): IPv4 (RFC 1332) or IPv6 (RFC 5072). */
+static uint16_t pppoe_decode(struct cur *c)
+{
+	uint8_t vt = get_u8(c), code = get_u8(c);
+	get_skip(c, 4);					/* session id, length */
+	uint16_t proto = get_u8(c);
+	if (!c->err && !(proto & 1))
+		proto = (uint16_t)(proto << 8 | get_u8(c));
+	if (c->err || vt != 0x11 || code != 0)
+		return 0;
+	return proto == PPP_IPV4 ? ETHERTYPE_IPV4 : proto == PPP_IPV6 ? ETHERTYPE_IPV6 : 0;
+}
+
+/* ERSPAN type II (version 1, 8 bytes) and type III (version 2, 12 bytes, and 8 more for the
+ * platform-specific subheader when O is set), draft-foschiano-erspan §4.1-4.2; then the mirrored
+ * Ethernet frame. Its VLAN field stands in when the frame itself carries no tag. */
+static uint16_t erspan_decode(struct cur *c, struct packet *p, unsigned version)
+{
+	uint16_t ver_vlan = get_u16(c);
+	get_skip(c, 2);					/* COS, encapsulation, T, session id */
+	if (version == 2) {
+		get_skip(c, 4 + 2 + 1);			/* timestamp, SGT, P and frame type */
+		uint8_t last = get_u8(c);		/* hardware id, D, granularity, O */
+		if (!c->err && (last & 1))
+			get_skip(c, 8);
+	} else {
+		get_skip(c, 4);				/* reserved, index */
+	}
+	if (c->err || ver_vlan >> 12 != version)
+		return 0;
+	uint16_t type = inner_ether(c, p);
+	if (p->vlan_depth == 0 && (ver_vlan & 0x0fff)) {
+		p->vlan = ver_vlan & 0x0fff;
+		p->vlan_depth = 1;
+	}
+	return type;
+}
+
+/* GRE (RFC 2784 §2, RFC 2890 §2: checksum, key and sequence number present by their bits; version
+ * 0 only, no RFC 1701 routing): IPv4, IPv6, MPLS, transparent Ethernet bridging, ERSPAN type I
+ * (no sequence number, no header) and II (sequence number set), ERSPAN type III. */
+static uint16_t gre_decode(struct cur *c, struct packet *p)
+{
+	uint16_t flags = get_u16(c), proto = get_u16(c);
+	if (c->err || (flags & 0x4007))			/* routing present, or version != 0 */
+		return 0;
+	get_skip(c, ((flags & 0x8000) ? 4 : 0) + ((flags & 0x2000) ? 4 : 0) + ((flags & 0x1000) ? 4 : 0));
+	if (c->err)
+		return 0;
+	switch (proto) {
+	case ETHERTYPE_IPV4:
+	case ETHERTYPE_IPV6:
+	case ETHERTYPE_MPLS:
+		return proto;
+	case ETHERTYPE_TEB: return inner_ether(c, p);
+	case ETHERTYPE_ERSPAN: return (flags & 0x1000) ? erspan_decode(c, p, 1) : inner_ether(c, p);
+	case ETHERTYPE_ERSPAN3: return erspan_decode(c, p, 2);
+	default: return 0;
+	}
+}
+
+/* VXLAN (RFC 7348 §5: flags with I set, VNI) and GENEVE (RFC 8926 §3.4: version 0, options
+ * skipped, protocol type) on their UDP ports, the cursor on the UDP header; 0 when the payload is
+ * not that tunnel after all (the cursor is then where it was: plain UDP). */
+static uint16_t udp_tunnel_decode(struct cur *c, struct packet *p)
+{
+	size_t at = c->off;
+	get_skip(c, 2);					/* source port */
+	uint16_t dport = get_u16(c);
+	get_skip(c, 4);					/* length, checksum */
+	uint16_t type = 0;
+	if (dport == UDP_PORT_VXLAN) {
+		uint8_t flags = get_u8(c);
+		get_skip(c, 7);				/* reserved, VNI, reserved */
+		if (!c->err && (flags & 0x08))
+			type = inner_ether(c, p);
+	} else if (dport == UDP_PORT_GENEVE) {
+		uint8_t ver_len = get_u8(c);
+		get_skip(c, 1);				/* O, C, reserved */
+		uint16_t proto = get_u16(c);
+		get_skip(c, 4 + (size_t)(ver_len & 0x3f) * 4);	/* VNI, reserved, options */
+		if (!c->err && ver_len >> 6 == 0)
+			type = proto == ETHERTYPE_TEB ? inner_ether(c, p)
+			     : proto == ETHERTYPE_IPV4 || proto == ETHERTYPE_IPV6 ? proto : 0;
+	}
+	if (!type && !c->err)
+		c->off = at;
+	return type;
+}
+
 /* ---- the common case in one pass: Ethernet, at most one 802.1Q tag, IPv4 without options or
- * fragmentation or IPv6 without extension headers, TCP or UDP, all headers captured. Everything else (and every frame this finds
+ * fragmentation or IPv6 without extension headers, TCP or UDP (not to a tunnel's port), all
+ * headers captured. Everything else (and every frame this finds
  * odd in any way) goes through the layered decoder above, which gives the same result for these
  * frames (unit_packet compares the two on mutated frames). Bounds are checked once per layer. */
 
@@ -394,6 +534,9 @@ static enum pkt_result decode_common(const uint8_t *f, uint32_t caplen, uint32_t
 	} else {						/* RFC 768 */
 		if (l4 + 8 > ip_end || l4_wire < 8)
 			return PKT__COUNT;
+		uint16_t dport = be16(t + 2);
+		if (dport == UDP_PORT_VXLAN || dport == UDP_PORT_GENEVE)
+			return PKT__COUNT;			/* a tunnel: the layered decoder follows it */
 		payload_off = l4 + 8;
 		payload_wire = l4_wire - 8;
 	}
@@ -434,6 +577,15 @@ enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, ui
 	return packet_decode_layered(dlt, frame, caplen, wirelen, ts_us, p);
 }
 
+/* What an encapsulation step found: 0 is "not a tunnel this decoder follows". A read past the
+ * captured bytes is a cut (or an impossible length), as for any other header. */
+static enum pkt_result tunnel_result(const struct frame *f, uint16_t type)
+{
+	if (f->c.err)
+		return cut_result(f);
+	return type ? PKT_TCP : PKT_NOT_TCP;
+}
+
 enum pkt_result packet_decode_layered(int dlt, const uint8_t *frame, uint32_t caplen,
 				      uint32_t wirelen, uint64_t ts_us, struct packet *p)
 {
@@ -447,14 +599,44 @@ enum pkt_result packet_decode_layered(int dlt, const uint8_t *frame, uint32_t ca
 	if (r != PKT_TCP)
 		return r;
 	struct l4 l4 = { 0 };
-	if (type == ETHERTYPE_IPV4)
-		r = ipv4_decode(&f, p, &l4);
-	else if (type == ETHERTYPE_IPV6)
-		r = ipv6_decode(&f, p, &l4);
-	else
-		return PKT_NOT_TCP;
-	if (r != PKT_TCP)
-		return r;
+	for (;;) {
+		bool deeper = p->encap < PACKET_ENCAP_MAX;
+		if (type == ETHERTYPE_IPV4 || type == ETHERTYPE_IPV6) {
+			r = type == ETHERTYPE_IPV4 ? ipv4_decode(&f, p, &l4) : ipv6_decode(&f, p, &l4);
+			if (r != PKT_TCP)
+				return r;
+			if (!deeper)
+				break;
+			if (l4.proto == IPPROTO_IPIP_ || l4.proto == IPPROTO_IPV6_)	/* RFC 2003, RFC 4213 */
+				type = l4.proto == IPPROTO_IPIP_ ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
+			else if (l4.proto == IPPROTO_GRE_)
+				type = gre_decode(&f.c, p);
+			else if (l4.proto == IPPROTO_UDP_ && l4.wire_len >= 8) {
+				size_t at = f.c.off;
+				type = udp_tunnel_decode(&f.c, p);
+				if (!type && f.c.err && f.c.n >= f.wirelen) {
+					f.c.err = false;	/* too short for the tunnel: plain UDP */
+					f.c.off = at;
+				}
+				if (!type && !f.c.err)
+					break;
+			} else
+				break;
+			if ((r = tunnel_result(&f, type)) != PKT_TCP)
+				return r;
+		} else if (deeper && (type == ETHERTYPE_MPLS || type == ETHERTYPE_MPLS_MC)) {
+			type = mpls_decode(&f.c, p);
+			if ((r = tunnel_result(&f, type)) != PKT_TCP)
+				return r;
+		} else if (deeper && type == ETHERTYPE_PPPOE_SESSION) {
+			type = pppoe_decode(&f.c);
+			if ((r = tunnel_result(&f, type)) != PKT_TCP)
+				return r;
+		} else {
+			return PKT_NOT_TCP;
+		}
+		p->encap++;
+	}
 	if (l4.proto == IPPROTO_UDP_)
 		return udp_decode(&f, &l4, p);
 	if (l4.proto != IPPROTO_TCP_)

@@ -570,6 +570,8 @@ void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t capl
 	enum pkt_result r = packet_decode(dlt, frame, caplen, wirelen, ts_us, &p);
 	if ((unsigned)r < PKT__COUNT)
 		s->c.pkt[r]++;
+	if (p.encap && (r == PKT_TCP || r == PKT_UDP))
+		s->c.tunnelled++;
 	if (r == PKT_UDP)
 		udp_packet(s, &p);
 	if (r != PKT_TCP)

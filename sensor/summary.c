@@ -80,6 +80,7 @@ void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kin
 			(double)files->compressed_bytes / 1e6, (double)files->unpacked_bytes / 1e6);
 	fprintf(stderr, "  %-34s %llu\n", "TCP packets", (unsigned long long)c->pkt[PKT_TCP]);
 	line("not TCP", c->pkt[PKT_NOT_TCP] + c->pkt[PKT_UDP]);
+	line("TCP/UDP inside tunnels", c->tunnelled);
 	line("DHCP messages (device names)", c->dhcp_messages);
 	line("DNS responses read", c->dns[DNS_OK]);
 	line("  mail facts (MX, A, TXT, TLSA)", c->dns_facts);

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <pcap/dlt.h>
+#include "limits.h"
 #include "packet.h"
 
 static int failures, checks;
@@ -512,6 +513,272 @@ static void test_fast_path_same_as_layered(void)
 	CHECK(fast6 > n / 10);	/* IPv6 too */
 }
 
+/* ---- tunnels: the inner packet is the one decoded ---- */
+
+static const uint8_t MAC_IC[6] = { 0x02, 0, 0, 0, 0, 0x0c }, MAC_IS[6] = { 0x02, 0, 0, 0, 0, 0x05 };
+
+/* The packet every tunnel carries: an Ethernet frame (inner MACs, one tag if vid) or not, then
+ * IPv4 (or IPv6) 192.0.2.10:40001 -> 198.51.100.25:25 with "EHLO t\r\n". */
+static void inner(struct fb *f, bool with_eth, unsigned vid, bool v6)
+{
+	if (with_eth) {
+		bytes(f, MAC_IS, 6);
+		bytes(f, MAC_IC, 6);
+		if (vid)
+			u16(f, 0x8100), u16(f, vid);
+		u16(f, v6 ? 0x86dd : 0x0800);
+	}
+	if (v6)
+		ipv6(f, 6);
+	else
+		ipv4(f, 5, 6, 0);
+	tcp(f, 5, 0x18, "EHLO t\r\n");
+	ip_end(f, 0, 0);
+}
+
+/* Outer IP headers (203.0.113.1 -> .2, 2001:db8::a:1 -> ::a:2); their length is set by outer_end
+ * once everything inside is written. */
+static size_t outer4(struct fb *f, unsigned proto)
+{
+	size_t at = f->n;
+	u8(f, 0x45), u8(f, 0), u16(f, 0), u16(f, 1), u16(f, 0), u8(f, 64), u8(f, proto), u16(f, 0);
+	u32(f, 0xcb007101), u32(f, 0xcb007102);
+	return at;
+}
+
+static size_t outer6(struct fb *f, unsigned nh)
+{
+	static const uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, [13] = 0x0a, [15] = 1 };
+	static const uint8_t b[16] = { 0x20, 0x01, 0x0d, 0xb8, [13] = 0x0a, [15] = 2 };
+	size_t at = f->n;
+	u32(f, 0x60000000u), u16(f, 0), u8(f, nh), u8(f, 64), bytes(f, a, 16), bytes(f, b, 16);
+	return at;
+}
+
+static void outer_end(struct fb *f, size_t at, bool v6)
+{
+	set16(f, at + (v6 ? 4 : 2), (unsigned)(f->n - at - (v6 ? 40 : 0)));
+}
+
+static size_t udp_to(struct fb *f, unsigned dport)
+{
+	size_t at = f->n;
+	u16(f, 50000), u16(f, dport), u16(f, 0), u16(f, 0);
+	return at;
+}
+
+static void gre(struct fb *f, unsigned flags, unsigned proto)
+{
+	u16(f, flags), u16(f, proto);
+	for (unsigned bit = 0x8000; bit >= 0x1000; bit >>= 1)
+		if (bit != 0x4000 && (flags & bit))
+			u32(f, bit == 0x8000 ? 0 : 0x2a);	/* checksum + reserved, key, sequence */
+}
+
+enum tunnel {
+	T_MPLS, T_MPLS2_V6, T_MPLS_PW, T_PPPOE, T_PPPOE_PFC, T_GRE_IP, T_GRE_V6_OUTER, T_GRE_TEB,
+	T_ERSPAN1, T_ERSPAN2, T_ERSPAN3, T_ERSPAN3_SUB, T_IPIP, T_4IN6, T_6IN4, T_VXLAN, T_GENEVE,
+	T_VXLAN_IN_GRE, T__COUNT
+};
+
+/* Frame k; what its inner packet must look like. */
+struct want { bool eth, v6; unsigned vlan, encap; };
+
+static struct want build_tunnel(enum tunnel k, struct fb *f)
+{
+	static const unsigned tpid[1] = { 0x8100 }, vid[1] = { 997 };	/* the transport's VLAN */
+	struct want w = { .encap = 1 };
+	size_t o = 0, u = 0, o2 = 0;
+	f->n = 0;
+	switch (k) {
+	case T_MPLS:					/* RFC 3032: one entry, S set */
+		eth(f, 0, NULL, NULL, 0x8847), u32(f, 16 << 12 | 0x100 | 64), inner(f, false, 0, false);
+		break;
+	case T_MPLS2_V6:
+		eth(f, 0, NULL, NULL, 0x8847), u32(f, 16 << 12 | 64), u32(f, 17 << 12 | 0x100 | 64);
+		inner(f, false, 0, true), w.v6 = true;
+		break;
+	case T_MPLS_PW:					/* RFC 4385 control word, then Ethernet */
+		eth(f, 0, NULL, NULL, 0x8847), u32(f, 18 << 12 | 0x100 | 64), u32(f, 0x00000001);
+		inner(f, true, 30, false), w.eth = true, w.vlan = 30;
+		break;
+	case T_PPPOE:					/* RFC 2516 session, PPP IPv4 */
+	case T_PPPOE_PFC:				/* protocol field compressed (RFC 1661 §6.5) */
+		eth(f, 0, NULL, NULL, 0x8864), u8(f, 0x11), u8(f, 0), u16(f, 0x0101), u16(f, 0);
+		if (k == T_PPPOE)
+			u16(f, 0x0021);
+		else
+			u8(f, 0x21);
+		inner(f, false, 0, false);
+		break;
+	case T_GRE_IP:		/* checksum, key and sequence; no inner Ethernet: the outer VLAN */
+		eth(f, 1, tpid, vid, 0x0800), o = outer4(f, 47), gre(f, 0xb000, 0x0800);
+		inner(f, false, 0, false), outer_end(f, o, false), w.vlan = 997;
+		break;
+	case T_GRE_V6_OUTER:
+		eth(f, 0, NULL, NULL, 0x86dd), o = outer6(f, 47), gre(f, 0x2000, 0x0800);
+		inner(f, false, 0, false), outer_end(f, o, true);
+		break;
+	case T_GRE_TEB:		/* the inner frame's VLAN, not the transport's */
+		eth(f, 1, tpid, vid, 0x0800), o = outer4(f, 47), gre(f, 0x2000, 0x6558);
+		inner(f, true, 40, false), outer_end(f, o, false), w.eth = true, w.vlan = 40;
+		break;
+	case T_ERSPAN1:					/* no sequence number: no ERSPAN header */
+		eth(f, 0, NULL, NULL, 0x0800), o = outer4(f, 47), gre(f, 0, 0x88be);
+		inner(f, true, 0, false), outer_end(f, o, false), w.eth = true;
+		break;
+	case T_ERSPAN2:					/* version 1, VLAN 77 for an untagged frame */
+		eth(f, 0, NULL, NULL, 0x0800), o = outer4(f, 47), gre(f, 0x1000, 0x88be);
+		u16(f, 0x1000 | 77), u16(f, 0x0005), u32(f, 0);
+		inner(f, true, 0, false), outer_end(f, o, false), w.eth = true, w.vlan = 77;
+		break;
+	case T_ERSPAN3:					/* version 2; the frame's own tag wins */
+	case T_ERSPAN3_SUB:				/* with the platform-specific subheader */
+		eth(f, 0, NULL, NULL, 0x0800), o = outer4(f, 47), gre(f, 0x1000, 0x22eb);
+		u16(f, 0x2000 | 77), u16(f, 0x0005), u32(f, 0x12345678), u16(f, 0), u8(f, 0);
+		u8(f, k == T_ERSPAN3_SUB ? 1 : 0);
+		if (k == T_ERSPAN3_SUB)
+			u32(f, 0x0a0b0c0d), u32(f, 0x01020304);
+		inner(f, true, 50, false), outer_end(f, o, false), w.eth = true, w.vlan = 50;
+		break;
+	case T_IPIP:
+		eth(f, 0, NULL, NULL, 0x0800), o = outer4(f, 4), inner(f, false, 0, false), outer_end(f, o, false);
+		break;
+	case T_4IN6:
+		eth(f, 0, NULL, NULL, 0x86dd), o = outer6(f, 4), inner(f, false, 0, false), outer_end(f, o, true);
+		break;
+	case T_6IN4:
+		eth(f, 0, NULL, NULL, 0x0800), o = outer4(f, 41), inner(f, false, 0, true), outer_end(f, o, false);
+		w.v6 = true;
+		break;
+	case T_VXLAN:		/* RFC 7348: I flag, VNI 42; an untagged inner frame: no VLAN */
+		eth(f, 1, tpid, vid, 0x0800), o = outer4(f, 17), u = udp_to(f, 4789), u32(f, 0x08000000), u32(f, 42 << 8);
+		inner(f, true, 0, false), set16(f, u + 4, (unsigned)(f->n - u)), outer_end(f, o, false), w.eth = true;
+		break;
+	case T_GENEVE:					/* RFC 8926: 8 bytes of options, Ethernet */
+		eth(f, 0, NULL, NULL, 0x86dd), o = outer6(f, 17), u = udp_to(f, 6081);
+		u8(f, 2), u8(f, 0), u16(f, 0x6558), u32(f, 42 << 8), u32(f, 0x01020101), u32(f, 0xdeadbeef);
+		inner(f, true, 60, true), set16(f, u + 4, (unsigned)(f->n - u)), outer_end(f, o, true);
+		w.eth = true, w.vlan = 60, w.v6 = true;
+		break;
+	case T_VXLAN_IN_GRE:
+		eth(f, 0, NULL, NULL, 0x0800), o = outer4(f, 47), gre(f, 0, 0x0800);
+		o2 = outer4(f, 17), u = udp_to(f, 4789), u32(f, 0x08000000), u32(f, 7 << 8);
+		inner(f, true, 0, false), set16(f, u + 4, (unsigned)(f->n - u));
+		outer_end(f, o2, false), outer_end(f, o, false), w.eth = true, w.encap = 2;
+		break;
+	case T__COUNT:
+		break;
+	}
+	return w;
+}
+
+static void test_tunnels(void)
+{
+	for (int k = 0; k < T__COUNT; k++) {
+		struct fb f;
+		struct packet p;
+		struct want w = build_tunnel((enum tunnel)k, &f);
+		enum pkt_result r = dec(DLT_EN10MB, &f, &p);
+		if (r != PKT_TCP) {
+			fprintf(stderr, "tunnel %d: %s\n", k, pkt_result_name(r));
+			CHECK(r == PKT_TCP);
+			continue;
+		}
+		CHECK(p.encap == w.encap);
+		CHECK(p.sport == 40001 && p.dport == 25 && p.seq == 0xfffffff0u);
+		CHECK(p.payload_len == 8 && memcmp(p.payload, "EHLO t\r\n", 8) == 0);
+		if (w.v6)
+			CHECK(p.src.family == 6 && p.src.a[15] == 0x10 && p.dst.a[15] == 0x25);
+		else
+			CHECK(p.src.family == 4 && p.src.a[0] == 192 && p.dst.a[0] == 198);
+		CHECK(p.l3 && p.l3[0] >> 4 == (w.v6 ? 6 : 4) && p.l3_len == (w.v6 ? 40u : 20u) + 28);
+		CHECK(p.has_mac && memcmp(p.src_mac, w.eth ? MAC_IC : MAC_C, 6) == 0 &&
+		      memcmp(p.dst_mac, w.eth ? MAC_IS : MAC_S, 6) == 0);
+		CHECK(p.vlan == w.vlan && p.vlan_depth == (w.vlan ? 1 : 0));
+		/* every cut: truncated until the payload, then the captured part of it */
+		cut_everywhere(DLT_EN10MB, &f, f.l4 + 20, 8, __LINE__);
+	}
+}
+
+/* What is not followed, or not a tunnel after all, and the nesting bound. */
+static void test_tunnels_refused(void)
+{
+	struct fb f;
+	struct packet p;
+	size_t o, u;
+	/* UDP to 4789 without the I flag, and too short for a VXLAN header: plain UDP */
+	f.n = 0, eth(&f, 0, NULL, NULL, 0x0800), o = outer4(&f, 17), u = udp_to(&f, 4789), u32(&f, 0), u32(&f, 0);
+	inner(&f, true, 0, false), set16(&f, u + 4, (unsigned)(f.n - u)), outer_end(&f, o, false);
+	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_UDP && p.dport == 4789 && p.encap == 0);
+	f.n = 0, eth(&f, 0, NULL, NULL, 0x0800), o = outer4(&f, 17), u = udp_to(&f, 4789), u8(&f, 8);
+	set16(&f, u + 4, 9), outer_end(&f, o, false);
+	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_UDP && p.dport == 4789 && p.payload_len == 1);
+	/* GRE version 1 (PPTP), GRE with routing, an unknown GRE payload; ERSPAN II of version 2 */
+	static const unsigned bad_gre[][2] = { { 0x0001, 0x880b }, { 0x4000, 0x0800 }, { 0, 0x1234 }, { 0x1000, 0x88be } };
+	for (size_t i = 0; i < sizeof(bad_gre) / sizeof(bad_gre[0]); i++) {
+		f.n = 0, eth(&f, 0, NULL, NULL, 0x0800), o = outer4(&f, 47), gre(&f, bad_gre[i][0], bad_gre[i][1]);
+		if (i == 3)
+			u16(&f, 0x2000), u16(&f, 0), u32(&f, 0);
+		inner(&f, i == 3, 0, false), outer_end(&f, o, false);
+		CHECK(dec(DLT_EN10MB, &f, &p) == PKT_NOT_TCP);
+	}
+	/* MPLS over something neither IP nor a pseudowire; a stack that never ends */
+	f.n = 0, eth(&f, 0, NULL, NULL, 0x8847), u32(&f, 0x100), u8(&f, 0x50), inner(&f, false, 0, false);
+	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_NOT_TCP);
+	f.n = 0, eth(&f, 0, NULL, NULL, 0x8847);
+	for (int i = 0; i < 20; i++)
+		u32(&f, 0);
+	inner(&f, false, 0, false);
+	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_NOT_TCP);
+	/* PPPoE discovery code in a session frame, and PPP LCP */
+	f.n = 0, eth(&f, 0, NULL, NULL, 0x8864), u8(&f, 0x11), u8(&f, 0x09), u16(&f, 1), u16(&f, 0), u16(&f, 0x21);
+	inner(&f, false, 0, false);
+	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_NOT_TCP);
+	f.n = 0, eth(&f, 0, NULL, NULL, 0x8864), u8(&f, 0x11), u8(&f, 0), u16(&f, 1), u16(&f, 0), u16(&f, 0xc021);
+	inner(&f, false, 0, false);
+	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_NOT_TCP);
+	/* IP in IP nested PACKET_ENCAP_MAX deep is followed; one more is not */
+	for (int depth = PACKET_ENCAP_MAX; depth <= PACKET_ENCAP_MAX + 1; depth++) {
+		size_t at[PACKET_ENCAP_MAX + 1];
+		f.n = 0, eth(&f, 0, NULL, NULL, 0x0800);
+		for (int i = 0; i < depth; i++)
+			at[i] = outer4(&f, 4);
+		inner(&f, false, 0, false);
+		for (int i = depth - 1; i >= 0; i--)
+			outer_end(&f, at[i], false);
+		enum pkt_result r = dec(DLT_EN10MB, &f, &p);
+		CHECK(depth == PACKET_ENCAP_MAX ? r == PKT_TCP && p.encap == PACKET_ENCAP_MAX : r == PKT_NOT_TCP);
+	}
+}
+
+/* Every tunnel frame with a header byte flipped, cut or given another wire length, against the
+ * guard page: a result, never a read past the frame, and a TCP payload inside the frame. */
+static void test_tunnels_mutated(void)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	int tcp_seen = 0;
+	for (int i = 0; i < 100000; i++) {
+		struct fb f;
+		struct packet p;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		build_tunnel((enum tunnel)(x % T__COUNT), &f);
+		size_t at = (size_t)(x >> 8) % f.n;
+		f.b[at] ^= (uint8_t)(1u << ((x >> 40) % 8));
+		uint32_t cap = (x >> 20) % 4 ? (uint32_t)f.n : (uint32_t)((x >> 24) % (f.n + 1));
+		uint32_t wire = (x >> 44) % 5 ? (uint32_t)f.n : (uint32_t)((x >> 48) % (2 * f.n + 1));
+		enum pkt_result r = decode_guarded(&G, DLT_EN10MB, f.b, cap, wire, &p);
+		CHECK((unsigned)r < PKT__COUNT);
+		if (r == PKT_TCP) {
+			const uint8_t *base = G.base + G.page - cap;
+			tcp_seen++;
+			CHECK(p.payload >= base && p.payload + p.payload_len <= base + cap);
+			CHECK(p.encap <= PACKET_ENCAP_MAX);
+		}
+	}
+	CHECK(tcp_seen > 10000);
+}
+
 int main(void)
 {
 	guard_init(&G);
@@ -525,6 +792,9 @@ int main(void)
 	test_truncation();
 	test_names();
 	test_fast_path_same_as_layered();
+	test_tunnels();
+	test_tunnels_refused();
+	test_tunnels_mutated();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }
