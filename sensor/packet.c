@@ -197,6 +197,8 @@ static enum pkt_result ipv4_decode(struct frame *f, struct packet *p, struct l4 
 	l4->proto = get_u8(c);
 	get_skip(c, 2);					/* header checksum: offloads make it unreliable */
 	p->src.family = p->dst.family = 4;
+	memset(p->src.a, 0, sizeof(p->src.a));		/* an outer IPv6 header wrote all 16 */
+	memset(p->dst.a, 0, sizeof(p->dst.a));
 	get_copy(c, p->src.a, 4);
 	get_copy(c, p->dst.a, 4);
 	if (c->err)
