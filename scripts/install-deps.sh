@@ -7,7 +7,8 @@
 #                                    (tests/lab/proxy-lab.sh), Knot DNS and Unbound
 #                                    (tests/lab/dane-lab.sh); the labs start their own instances,
 #                                    never the packaged services; PostgreSQL 15 (the fleet
-#                                    tests start their own servers)
+#                                    tests start their own servers); python3-scapy (the tunnel
+#                                    encapsulations of tests/sensor/encap-pcap.py)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libpcap-dev libndpi-dev libsqlite3-dev libssl-dev sqlite3
@@ -16,7 +17,7 @@ if [ "${1:-}" = "--test" ]; then
 	pkgs+=(postfix swaks libnet-ssleay-perl tcpdump openssl sasl2-bin libsasl2-modules iproute2
 	       ethtool nftables clang libclang-rt-14-dev python3 procps psmisc chromium
 	       gzip zstd dovecot-imapd dovecot-pop3d curl tinyproxy dante-server proxychains4
-	       knot knot-dnsutils unbound postgresql-15 tcpreplay util-linux)
+	       knot knot-dnsutils unbound postgresql-15 tcpreplay util-linux python3-scapy)
 fi
 
 missing=()

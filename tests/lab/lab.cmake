@@ -46,6 +46,27 @@ if(MAILTAP_LAB_TESTS)
                    ${MT_LAB_OUT}/auth_plain_clear.pcap ${MT_LAB_OUT}/auth_login_clear.pcap)
   set_tests_properties(lab_secrets PROPERTIES FIXTURES_REQUIRED lab TIMEOUT 60)
 
+  # The same Postfix and swaks over a real VXLAN underlay (run-lab.sh --vxlan: the lab's addresses on
+  # Linux VXLAN devices, VNI 4242, UDP 4789, over the veth pair; captured on the underlay): each case
+  # must decode to the plain lab's expected file. Own LAB_ID, namespaces and temp dir, so it may run
+  # beside the other labs.
+  set(MT_VXLAN_OUT ${CMAKE_BINARY_DIR}/lab-vxlan)
+  set(MT_VXLAN_CASES plain_no_starttls starttls_not_used starttls_tls13 starttls_refused auth_plain_clear
+      auth_login_clear implicit_tls)
+  add_test(NAME lab_vxlan_setup COMMAND ${MT_LAB_SRC}/run-lab.sh --vxlan ${MT_VXLAN_OUT} ${MT_VXLAN_CASES})
+  set_tests_properties(lab_vxlan_setup PROPERTIES FIXTURES_SETUP lab_vxlan TIMEOUT 180)
+  foreach(case ${MT_VXLAN_CASES})
+    add_test(NAME lab_vxlan_${case}
+             COMMAND ${MT_LAB_SRC}/check-case.sh $<TARGET_FILE:mailtap> ${MT_VXLAN_OUT}/${case}.pcap
+                     ${MT_VXLAN_OUT}/check/${case} ${MT_LAB_SRC}/expected/${case}.txt)
+    set_tests_properties(lab_vxlan_${case} PROPERTIES FIXTURES_REQUIRED lab_vxlan TIMEOUT 60)
+  endforeach()
+  # The AUTH cases' secrets stay out of every output when they arrive inside VXLAN too.
+  add_test(NAME lab_vxlan_secrets
+           COMMAND ${MT_LAB_SRC}/check-secrets.sh $<TARGET_FILE:mailtap> ${MT_VXLAN_OUT}/check/secrets
+                   ${MT_VXLAN_OUT}/auth_plain_clear.pcap ${MT_VXLAN_OUT}/auth_login_clear.pcap)
+  set_tests_properties(lab_vxlan_secrets PROPERTIES FIXTURES_REQUIRED lab_vxlan TIMEOUT 60)
+
   # The middlebox cases (mitm-lab.sh, mitm-cases.sh): a second lab run with a router namespace and
   # mitm.py between client and Postfix, captured on both sides of the router.
   set(MT_MITM_OUT ${MT_LAB_OUT}/mitm)

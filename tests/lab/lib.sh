@@ -8,6 +8,13 @@ LAB_NS_CLI="mt-cli-$LAB_ID"
 LAB_NS_SRV="mt-srv-$LAB_ID"
 LAB_VETH_CLI="mtc$LAB_ID"
 LAB_VETH_SRV="mts$LAB_ID"
+LAB_VXLAN_CLI="mxc$LAB_ID"      # LAB_VXLAN=1: the client/server addresses sit on these VXLAN devices
+LAB_VXLAN_SRV="mxs$LAB_ID"
+LAB_VXLAN=${LAB_VXLAN:-0}
+LAB_VXLAN_VNI=4242
+LAB_UNDERLAY_CLI=198.51.100.10  # VXLAN underlay (RFC 5737 TEST-NET-2) on the veth pair
+LAB_UNDERLAY_SRV=198.51.100.25
+LAB_CAPTURE_FILTER=tcp          # what lab_capture_start keeps; VXLAN: the underlay's UDP 4789
 LAB_DIR=""                      # temp dir: postfix config/queue, certs, logs, raw capture
 LAB_TCPDUMP_PID=""
 LAB_POSTFIX_UP=0
@@ -87,15 +94,67 @@ lab_net_up() {
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 		ip netns exec "$ns" ip link set lo up
 	done
-	for a in $LAB_CLIENT_ADDRS; do lab_cli ip addr add "$a/24" dev "$LAB_VETH_CLI"; done
-	for a in $LAB_SERVER_ADDRS; do lab_srv ip addr add "$a/24" dev "$LAB_VETH_SRV"; done
+	local cdev=$LAB_VETH_CLI sdev=$LAB_VETH_SRV devs="$LAB_NS_CLI:$LAB_VETH_CLI $LAB_NS_SRV:$LAB_VETH_SRV"
+	if [ "$LAB_VXLAN" = 1 ]; then
+		lab_vxlan_up
+		cdev=$LAB_VXLAN_CLI sdev=$LAB_VXLAN_SRV devs="$devs $LAB_NS_CLI:$LAB_VXLAN_CLI $LAB_NS_SRV:$LAB_VXLAN_SRV"
+	fi
+	for a in $LAB_CLIENT_ADDRS; do lab_cli ip addr add "$a/24" dev "$cdev"; done
+	for a in $LAB_SERVER_ADDRS; do lab_srv ip addr add "$a/24" dev "$sdev"; done
 	# Fixed MACs: a printer-like OUI on the client side makes the device table deterministic.
-	lab_cli ip link set "$LAB_VETH_CLI" address 02:00:5e:10:00:10
-	lab_srv ip link set "$LAB_VETH_SRV" address 02:00:5e:10:00:25
-	for dev in "$LAB_NS_CLI:$LAB_VETH_CLI" "$LAB_NS_SRV:$LAB_VETH_SRV"; do
+	lab_cli ip link set "$cdev" address 02:00:5e:10:00:10
+	lab_srv ip link set "$sdev" address 02:00:5e:10:00:25
+	for dev in $devs; do
 		ip netns exec "${dev%%:*}" ethtool -K "${dev#*:}" rx off tx off sg off tso off gso off gro off >/dev/null 2>&1 || true
 		ip netns exec "${dev%%:*}" ip link set "${dev#*:}" up
 	done
+}
+
+# LAB_VXLAN=1: the lab's addresses go on a VXLAN device (RFC 7348, VNI LAB_VXLAN_VNI, UDP 4789) in
+# each namespace, over the veth pair that carries only the underlay (198.51.100.0/24, its own MACs).
+# The capture on the server's veth then holds Postfix and swaks traffic inside VXLAN, as a span of a
+# VXLAN fabric would. The VXLAN MTU is the veth's less the 50 bytes of outer Ethernet, IPv4, UDP
+# and VXLAN headers, so nothing is fragmented; offloads are off on all four devices (lab_net_up).
+lab_vxlan_up() {
+	local mtu
+	lab_cli ip link set "$LAB_VETH_CLI" address 02:00:5e:20:00:10
+	lab_srv ip link set "$LAB_VETH_SRV" address 02:00:5e:20:00:25
+	lab_cli ip addr add "$LAB_UNDERLAY_CLI/24" dev "$LAB_VETH_CLI"
+	lab_srv ip addr add "$LAB_UNDERLAY_SRV/24" dev "$LAB_VETH_SRV"
+	mtu=$(lab_cli cat "/sys/class/net/$LAB_VETH_CLI/mtu")
+	lab_cli ip link add "$LAB_VXLAN_CLI" type vxlan id "$LAB_VXLAN_VNI" dstport 4789 \
+		local "$LAB_UNDERLAY_CLI" remote "$LAB_UNDERLAY_SRV" dev "$LAB_VETH_CLI"
+	lab_srv ip link add "$LAB_VXLAN_SRV" type vxlan id "$LAB_VXLAN_VNI" dstport 4789 \
+		local "$LAB_UNDERLAY_SRV" remote "$LAB_UNDERLAY_CLI" dev "$LAB_VETH_SRV"
+	lab_cli ip link set "$LAB_VXLAN_CLI" mtu $((mtu - 50))
+	lab_srv ip link set "$LAB_VXLAN_SRV" mtu $((mtu - 50))
+	LAB_CAPTURE_FILTER="udp dst port 4789"
+}
+
+# A tcpdump filter for one TCP flow (client IP and port, server IP and port; server port empty:
+# every flow of the client's address and port). VXLAN: libpcap 1.10 has no vxlan keyword, so the
+# inner headers are read at fixed offsets from the outer UDP header (UDP 8, VXLAN 8, Ethernet 14,
+# IPv4 without options as Linux sends it, 20).
+lab_flow_filter() {
+	local cip=$1 cport=$2 sip=${3:-} sport=${4:-}
+	if [ "$LAB_VXLAN" != 1 ]; then
+		if [ -n "$sip" ]; then
+			printf 'host %s and tcp port %s and host %s and tcp port %s' "$cip" "$cport" "$sip" "$sport"
+		else
+			printf '(host %s and tcp port %s)' "$cip" "$cport"
+		fi
+		return
+	fi
+	local hc hs
+	hc=$(printf '0x%02x%02x%02x%02x' ${cip//./ })
+	if [ -n "$sip" ]; then
+		hs=$(printf '0x%02x%02x%02x%02x' ${sip//./ })
+		printf 'udp dst port 4789 and udp[28:2] = 0x0800 and udp[39] = 6 and ((udp[42:4] = %s and udp[50:2] = %s and udp[46:4] = %s and udp[52:2] = %s) or (udp[46:4] = %s and udp[52:2] = %s and udp[42:4] = %s and udp[50:2] = %s))' \
+			"$hc" "$cport" "$hs" "$sport" "$hc" "$cport" "$hs" "$sport"
+	else
+		printf '(udp dst port 4789 and udp[28:2] = 0x0800 and udp[39] = 6 and ((udp[42:4] = %s and udp[50:2] = %s) or (udp[46:4] = %s and udp[52:2] = %s)))' \
+			"$hc" "$cport" "$hc" "$cport"
+	fi
 }
 
 # Test PKI: a CA, good/self-signed/expired/other-name/1024-bit/after-2050 leaves, and a broken key.
@@ -284,7 +343,7 @@ lab_postfix_up() {
 lab_capture_start() {
 	local out=$1 i
 	# ip netns exec execs tcpdump, so $! is tcpdump itself and SIGINT reaches it.
-	ip netns exec "$LAB_NS_SRV" tcpdump -Z root --immediate-mode -i "$LAB_VETH_SRV" -w "$out" -U -s 0 -n 'tcp' \
+	ip netns exec "$LAB_NS_SRV" tcpdump -Z root --immediate-mode -i "$LAB_VETH_SRV" -w "$out" -U -s 0 -n "$LAB_CAPTURE_FILTER" \
 		2>"$LAB_DIR/tcpdump.err" &
 	LAB_TCPDUMP_PID=$!
 	for i in $(seq 1 100); do

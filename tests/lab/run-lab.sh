@@ -1,10 +1,12 @@
 #!/bin/bash
 # run-lab.sh — build the namespace lab, run every client case once, write one capture per case.
-# Usage: run-lab.sh OUTDIR [CASE...]   (root; no CASE = the direct cases; "mitm" = every middlebox case). Writes OUTDIR/<case>.pcap, OUTDIR/all.pcap and
+# Usage: run-lab.sh [--vxlan] OUTDIR [CASE...]   (root; no CASE = the direct cases; "mitm" = every middlebox case). Writes OUTDIR/<case>.pcap, OUTDIR/all.pcap and
 # OUTDIR/sample.pcap (the cases of LAB_SAMPLE_CASES); the middlebox cases (mitm-cases.sh) go to
 # OUTDIR/mitm/<case>.pcap (client side), <case>_server.pcap, all_client.pcap and all_server.pcap.
 # Then it tears the lab down, also on failure.
 # LAB_KEEP=1 keeps the temp dir (postfix log, client logs) for debugging.
+# --vxlan: the client and server addresses sit on VXLAN devices over the veth pair (lib.sh
+# lab_vxlan_up); every capture holds the VXLAN-encapsulated frames of the underlay.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,7 +15,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/mitm-lab.sh"
 . "$here/mitm-cases.sh"
 
-[ $# -ge 1 ] || { echo "usage: $0 OUTDIR [CASE...]" >&2; exit 2; }
+if [ "${1:-}" = --vxlan ]; then LAB_VXLAN=1; shift; fi
+[ $# -ge 1 ] || { echo "usage: $0 [--vxlan] OUTDIR [CASE...]" >&2; exit 2; }
 out=$1; shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -38,6 +41,7 @@ mkdir -p "$LAB_DIR/logs"
 for c in "${cases[@]}" "${mcases[@]}"; do
 	declare -F "case_$c" >/dev/null || lab_die "unknown case '$c'"
 done
+[ ${#mcases[@]} -eq 0 ] || [ "$LAB_VXLAN" != 1 ] || lab_die "--vxlan is for the direct cases, not the middlebox ones"
 [ ${#mcases[@]} -eq 0 ] || lab_mitm_up
 lab_capture_start "$LAB_DIR/all.pcap"
 for c in "${cases[@]}" "${mcases[@]}"; do
@@ -56,8 +60,7 @@ fi
 cp "$LAB_DIR/all.pcap" "$out/all.pcap"
 for c in "${cases[@]}"; do
 	set -- $(lab_case_row "$c")
-	tcpdump -r "$out/all.pcap" -w "$out/$c.pcap" \
-		"host $2 and tcp port $3 and host $4 and tcp port $5" 2>/dev/null
+	tcpdump -r "$out/all.pcap" -w "$out/$c.pcap" "$(lab_flow_filter "$2" "$3" "$4" "$5")" 2>/dev/null
 	n=$(tcpdump -r "$out/$c.pcap" -n 2>/dev/null | wc -l)
 	[ "$n" -gt 0 ] || lab_die "case $c: capture is empty"
 	lab_log "case $c: $n packets"
@@ -67,7 +70,7 @@ done
 filter=""
 for c in $LAB_SAMPLE_CASES; do
 	set -- $(lab_case_row "$c")
-	filter="${filter:+$filter or }(host $2 and tcp port $3)"
+	filter="${filter:+$filter or }$(lab_flow_filter "$2" "$3")"
 done
 tcpdump -r "$out/all.pcap" -w "$out/sample.pcap" "$filter" 2>/dev/null
 lab_log "captures in $out"
