@@ -562,6 +562,7 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 	struct sensor_totals t;
 	uint64_t next_progress = mono_us() + 500000, last_flush = mono_us();
 	uint64_t next_stats = o->stats_s ? mono_us() + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
+	bool warned_tunnels = false;
 	bool progress = !o->quiet && isatty(STDERR_FILENO) && o->nfiles;
 	bool more = true;
 	uint64_t next_retention = 0, next_link_check = 0;
@@ -597,6 +598,15 @@ static int run_writer(struct options *o, struct run *r, uint64_t started)
 		if (now >= next_stats || stats_requested) {
 			print_stats_line(&t, r->store, r->workers, ship_suffix(r, line, sizeof(line)));
 			record_stats(r, &t);
+			/* PACKET_FANOUT_HASH hashes VXLAN, GENEVE and MPLS by their outer headers. */
+			if (o->workers > 1 && t.c.tunnelled && !warned_tunnels) {
+				fprintf(stderr, "mailtap: tunnelled traffic on %s with --workers %d: the "
+					"kernel spreads VXLAN, GENEVE and MPLS packets over the workers by "
+					"their outer headers, so the two directions of a session inside "
+					"may reach different workers; use --workers 1 on this feed\n",
+					o->iface, o->workers);
+				warned_tunnels = true;
+			}
 			stats_requested = 0;
 			next_stats = o->stats_s ? now + (uint64_t)o->stats_s * 1000000 : UINT64_MAX;
 		}
