@@ -43,7 +43,7 @@ enum pkt_result {
 
 /* Parse one frame of pcap link type dlt (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
  * DLT_IPV4, DLT_IPV6, DLT_NULL, DLT_LOOP). Tunnels are followed to the packet inside (MPLS, PPPoE
- * sessions, GRE with IP, Ethernet or ERSPAN I/II/III, IP-in-IP, VXLAN, GENEVE; up to
+ * sessions, GRE with IP, Ethernet or ERSPAN I/II/III, IP-in-IP, VXLAN, GENEVE, TZSP; up to
  * PACKET_ENCAP_MAX deep): addresses, ports and payload are the inner packet's, MACs and VLAN the
  * innermost Ethernet frame's. Pointers in p point into frame. */
 enum pkt_result packet_decode(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,

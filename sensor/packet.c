@@ -23,8 +23,9 @@ enum {
 	IPPROTO_ROUTING_ = 43, IPPROTO_FRAGMENT_ = 44, IPPROTO_GRE_ = 47, IPPROTO_ESP_ = 50,
 	IPPROTO_AH_ = 51, IPPROTO_NONE_ = 59, IPPROTO_DSTOPTS_ = 60
 };
-/* UDP tunnels, by destination port (IANA): VXLAN (RFC 7348 §5), GENEVE (RFC 8926 §3.3). */
-enum { UDP_PORT_VXLAN = 4789, UDP_PORT_GENEVE = 6081 };
+/* UDP tunnels, by destination port (IANA): VXLAN (RFC 7348 §5), GENEVE (RFC 8926 §3.3), and TZSP
+ * (37008, what MikroTik's packet sniffer streams to a collector). */
+enum { UDP_PORT_VXLAN = 4789, UDP_PORT_GENEVE = 6081, UDP_PORT_TZSP = 37008 };
 /* BSD address families as written by the capturing host (DLT_NULL/DLT_LOOP). */
 enum { BSD_AF_INET = 2, BSD_AF_INET6_BSD = 24, BSD_AF_INET6_FREEBSD = 28, BSD_AF_INET6_DARWIN = 30 };
 
@@ -438,9 +439,32 @@ static uint16_t gre_decode(struct cur *c, struct packet *p)
 	}
 }
 
-/* VXLAN (RFC 7348 §5: flags with I set, VNI) and GENEVE (RFC 8926 §3.4: version 0, options
- * skipped, protocol type) on their UDP ports, the cursor on the UDP header; 0 when the payload is
- * not that tunnel after all (the cursor is then where it was: plain UDP). */
+/* TZSP (TaZmen Sniffer Protocol): version 1, type received (0) or for transmit (1), encapsulation
+ * 1 (Ethernet), then tagged fields up to the END tag (1); PADDING (0) has no length byte, every
+ * other tag has one. Other encapsulations (802.11, ...) are not followed. */
+enum { TZSP_TAGS_MAX = 64 };
+
+static uint16_t tzsp_decode(struct cur *c, struct packet *p)
+{
+	uint8_t version = get_u8(c), type = get_u8(c);
+	uint16_t encap = get_u16(c);
+	if (c->err || version != 1 || type > 1 || encap != 1)
+		return 0;
+	for (int i = 0; i < TZSP_TAGS_MAX; i++) {
+		uint8_t tag = get_u8(c);
+		if (c->err)
+			return 0;
+		if (tag == 1)
+			return inner_ether(c, p);
+		if (tag != 0)
+			get_skip(c, get_u8(c));
+	}
+	return 0;
+}
+
+/* VXLAN (RFC 7348 §5: flags with I set, VNI), GENEVE (RFC 8926 §3.4: version 0, options
+ * skipped, protocol type) and TZSP on their UDP ports, the cursor on the UDP header; 0 when the
+ * payload is not that tunnel after all (the cursor is then where it was: plain UDP). */
 static uint16_t udp_tunnel_decode(struct cur *c, struct packet *p)
 {
 	size_t at = c->off;
@@ -461,6 +485,8 @@ static uint16_t udp_tunnel_decode(struct cur *c, struct packet *p)
 		if (!c->err && ver_len >> 6 == 0)
 			type = proto == ETHERTYPE_TEB ? inner_ether(c, p)
 			     : proto == ETHERTYPE_IPV4 || proto == ETHERTYPE_IPV6 ? proto : 0;
+	} else if (dport == UDP_PORT_TZSP) {
+		type = tzsp_decode(c, p);
 	}
 	if (!type && !c->err)
 		c->off = at;
@@ -537,7 +563,7 @@ static enum pkt_result decode_common(const uint8_t *f, uint32_t caplen, uint32_t
 		if (l4 + 8 > ip_end || l4_wire < 8)
 			return PKT__COUNT;
 		uint16_t dport = be16(t + 2);
-		if (dport == UDP_PORT_VXLAN || dport == UDP_PORT_GENEVE)
+		if (dport == UDP_PORT_VXLAN || dport == UDP_PORT_GENEVE || dport == UDP_PORT_TZSP)
 			return PKT__COUNT;			/* a tunnel: the layered decoder follows it */
 		payload_off = l4 + 8;
 		payload_wire = l4_wire - 8;

@@ -16,6 +16,7 @@ import sys
 from scapy.contrib.erspan import ERSPAN_I, ERSPAN_II, ERSPAN_III, ERSPAN_PlatformSpecific
 from scapy.contrib.geneve import GENEVE, GeneveOptions
 from scapy.contrib.mpls import MPLS, EoMCW
+from scapy.contrib.tzsp import TZSP, TZSPTagEnd, TZSPTagPacketCount, TZSPTagPadding
 from scapy.layers.inet import IP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import GRE, Ether
@@ -139,6 +140,14 @@ def vxlan_in_gre(frame, seq):
             GRE(proto=0x0800) / inner)
 
 
+def tzsp(frame, seq):
+    # TZSP as MikroTik's packet sniffer streams it: version 1, received, Ethernet; a padding tag,
+    # a packet-count tag (with a length) and END before the frame.
+    return (outer_eth(frame, False, 0x0800) / IP(src=U4_A, dst=U4_B, ttl=64) /
+            UDP(sport=50003, dport=37008) / TZSP(version=1, type=0, encapsulated_protocol=1) /
+            TZSPTagPadding() / TZSPTagPacketCount(packet_count=seq) / TZSPTagEnd() / frame)
+
+
 def neg_vxlan_no_i(frame, seq):
     # Not VXLAN: UDP to 4789 with the I flag clear (RFC 7348: must be 1 for a valid VNI).
     return vxlan(frame, seq, flags=0x00)
@@ -149,7 +158,7 @@ ENCAPS = [
     ("gre_teb", gre_teb), ("erspan_i", erspan_i), ("erspan_ii", erspan_ii),
     ("erspan_iii", erspan_iii), ("erspan_iii_platform", erspan_iii_platform),
     ("mpls1", mpls1), ("mpls2", mpls2), ("mpls_pw", mpls_pw), ("pppoe", pppoe), ("ipip", ipip),
-    ("ip4in6", ip4in6), ("vxlan_in_gre", vxlan_in_gre),
+    ("ip4in6", ip4in6), ("vxlan_in_gre", vxlan_in_gre), ("tzsp", tzsp),
 ]
 NEGATIVE = [("neg_vxlan_no_i", neg_vxlan_no_i)]
 

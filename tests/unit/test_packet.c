@@ -578,7 +578,7 @@ static void gre(struct fb *f, unsigned flags, unsigned proto)
 enum tunnel {
 	T_MPLS, T_MPLS2_V6, T_MPLS_PW, T_PPPOE, T_PPPOE_PFC, T_GRE_IP, T_GRE_V6_OUTER, T_GRE_TEB,
 	T_ERSPAN1, T_ERSPAN2, T_ERSPAN3, T_ERSPAN3_SUB, T_IPIP, T_4IN6, T_6IN4, T_VXLAN, T_GENEVE,
-	T_VXLAN_IN_GRE, T__COUNT
+	T_VXLAN_IN_GRE, T_TZSP, T__COUNT
 };
 
 /* Frame k; what its inner packet must look like. */
@@ -667,6 +667,12 @@ static struct want build_tunnel(enum tunnel k, struct fb *f)
 		inner(f, true, 0, false), set16(f, u + 4, (unsigned)(f->n - u));
 		outer_end(f, o2, false), outer_end(f, o, false), w.eth = true, w.encap = 2;
 		break;
+	case T_TZSP:		/* version 1, received, Ethernet; PADDING, a tag with a value, END */
+		eth(f, 0, NULL, NULL, 0x0800), o = outer4(f, 17), u = udp_to(f, 37008);
+		u8(f, 1), u8(f, 0), u16(f, 1), u8(f, 0), u8(f, 10), u8(f, 1), u8(f, 0xd6), u8(f, 1);
+		inner(f, true, 0, false), set16(f, u + 4, (unsigned)(f->n - u)), outer_end(f, o, false);
+		w.eth = true;
+		break;
 	case T__COUNT:
 		break;
 	}
@@ -716,6 +722,15 @@ static void test_tunnels_refused(void)
 	f.n = 0, eth(&f, 0, NULL, NULL, 0x0800), o = outer4(&f, 17), u = udp_to(&f, 4789), u8(&f, 8);
 	set16(&f, u + 4, 9), outer_end(&f, o, false);
 	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_UDP && p.dport == 4789 && p.payload_len == 1);
+	/* TZSP carrying 802.11 (encapsulation 18), and TZSP whose tags never end: plain UDP */
+	for (int i = 0; i < 2; i++) {
+		f.n = 0, eth(&f, 0, NULL, NULL, 0x0800), o = outer4(&f, 17), u = udp_to(&f, 37008);
+		u8(&f, 1), u8(&f, 0), u16(&f, i ? 1 : 18);
+		for (int t = 0; t < 70; t++)
+			u8(&f, 0);
+		inner(&f, true, 0, false), set16(&f, u + 4, (unsigned)(f.n - u)), outer_end(&f, o, false);
+		CHECK(dec(DLT_EN10MB, &f, &p) == PKT_UDP && p.dport == 37008 && p.encap == 0);
+	}
 	/* GRE version 1 (PPTP), GRE with routing, an unknown GRE payload; ERSPAN II of version 2 */
 	static const unsigned bad_gre[][2] = { { 0x0001, 0x880b }, { 0x4000, 0x0800 }, { 0, 0x1234 }, { 0x1000, 0x88be } };
 	for (size_t i = 0; i < sizeof(bad_gre) / sizeof(bad_gre[0]); i++) {
