@@ -393,20 +393,31 @@ static uint16_t pppoe_decode(struct cur *c)
 
 /* ERSPAN type II (version 1, 8 bytes) and type III (version 2, 12 bytes, and 8 more for the
  * platform-specific subheader when O is set), draft-foschiano-erspan §4.1-4.2; then the mirrored
- * Ethernet frame. Its VLAN field stands in when the frame itself carries no tag. */
+ * Ethernet frame, or for type III with frame type 2 the mirrored IP packet alone. The VLAN field
+ * stands in when the frame itself carries no tag. */
 static uint16_t erspan_decode(struct cur *c, struct packet *p, unsigned version)
 {
-	uint16_t ver_vlan = get_u16(c);
+	uint16_t ver_vlan = get_u16(c), frame_type = 0;
 	get_skip(c, 2);					/* COS, encapsulation, T, session id */
 	if (version == 2) {
-		get_skip(c, 4 + 2 + 1);			/* timestamp, SGT, P and frame type */
-		uint8_t last = get_u8(c);		/* hardware id, D, granularity, O */
-		if (!c->err && (last & 1))
+		get_skip(c, 4 + 2);			/* timestamp, SGT */
+		uint16_t bits = get_u16(c);		/* P, FT, hardware id, D, granularity, O */
+		frame_type = (bits >> 10) & 0x1f;
+		if (!c->err && (bits & 1))
 			get_skip(c, 8);
 	} else {
 		get_skip(c, 4);				/* reserved, index */
 	}
 	if (c->err || ver_vlan >> 12 != version)
+		return 0;
+	if (frame_type == 2) {				/* IP: by its version nibble */
+		if (c->off >= c->n) {
+			c->err = true;
+			return 0;
+		}
+		return c->p[c->off] >> 4 == 4 ? ETHERTYPE_IPV4 : c->p[c->off] >> 4 == 6 ? ETHERTYPE_IPV6 : 0;
+	}
+	if (frame_type != 0)
 		return 0;
 	uint16_t type = inner_ether(c, p);
 	if (p->vlan_depth == 0 && (ver_vlan & 0x0fff)) {

@@ -578,7 +578,7 @@ static void gre(struct fb *f, unsigned flags, unsigned proto)
 enum tunnel {
 	T_MPLS, T_MPLS2_V6, T_MPLS_PW, T_PPPOE, T_PPPOE_PFC, T_GRE_IP, T_GRE_V6_OUTER, T_GRE_TEB,
 	T_ERSPAN1, T_ERSPAN2, T_ERSPAN3, T_ERSPAN3_SUB, T_IPIP, T_4IN6, T_6IN4, T_VXLAN, T_GENEVE,
-	T_VXLAN_IN_GRE, T_TZSP, T__COUNT
+	T_VXLAN_IN_GRE, T_TZSP, T_ERSPAN3_IP, T__COUNT
 };
 
 /* Frame k; what its inner packet must look like. */
@@ -673,6 +673,11 @@ static struct want build_tunnel(enum tunnel k, struct fb *f)
 		inner(f, true, 0, false), set16(f, u + 4, (unsigned)(f->n - u)), outer_end(f, o, false);
 		w.eth = true;
 		break;
+	case T_ERSPAN3_IP:	/* frame type 2: the mirrored IP packet without its Ethernet header */
+		eth(f, 0, NULL, NULL, 0x0800), o = outer4(f, 47), gre(f, 0x1000, 0x22eb);
+		u16(f, 0x2000), u16(f, 0x0005), u32(f, 0x12345678), u16(f, 0), u16(f, 2 << 10);
+		inner(f, false, 0, false), outer_end(f, o, false);
+		break;
 	case T__COUNT:
 		break;
 	}
@@ -731,6 +736,11 @@ static void test_tunnels_refused(void)
 		inner(&f, true, 0, false), set16(&f, u + 4, (unsigned)(f.n - u)), outer_end(&f, o, false);
 		CHECK(dec(DLT_EN10MB, &f, &p) == PKT_UDP && p.dport == 37008 && p.encap == 0);
 	}
+	/* ERSPAN III of a frame type neither Ethernet nor IP */
+	f.n = 0, eth(&f, 0, NULL, NULL, 0x0800), o = outer4(&f, 47), gre(&f, 0x1000, 0x22eb);
+	u16(&f, 0x2000), u16(&f, 0x0005), u32(&f, 0), u16(&f, 0), u16(&f, 5 << 10);
+	inner(&f, true, 0, false), outer_end(&f, o, false);
+	CHECK(dec(DLT_EN10MB, &f, &p) == PKT_NOT_TCP);
 	/* GRE version 1 (PPTP), GRE with routing, an unknown GRE payload; ERSPAN II of version 2 */
 	static const unsigned bad_gre[][2] = { { 0x0001, 0x880b }, { 0x4000, 0x0800 }, { 0, 0x1234 }, { 0x1000, 0x88be } };
 	for (size_t i = 0; i < sizeof(bad_gre) / sizeof(bad_gre[0]); i++) {
