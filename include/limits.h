@@ -11,6 +11,41 @@
 #define PACKET_ENCAP_MAX 4
 #endif
 
+/* IP fragment reassembly (sensor/defrag.c), per worker. Datagrams being reassembled at once;
+ * when full the oldest is dropped (counted). Tunnels over a 1500-byte underlay fragment every
+ * full-size frame they carry, two fragments each, so this is a window of interleaved datagrams. */
+#ifndef DEFRAG_DATAGRAMS_MAX
+#define DEFRAG_DATAGRAMS_MAX 512
+#endif
+
+/* Bytes of fragment buffers held at once (Linux's ipfrag_high_thresh is 4 MiB); beyond it the
+ * oldest datagrams are dropped (counted). */
+#ifndef DEFRAG_BYTES_MAX
+#define DEFRAG_BYTES_MAX (4u << 20)
+#endif
+
+/* A datagram still incomplete this long after its first fragment (packet time) is dropped
+ * (Linux's ipfrag_time). */
+#ifndef DEFRAG_TIMEOUT_S
+#define DEFRAG_TIMEOUT_S 30
+#endif
+
+/* Separate pieces (runs of received bytes) a datagram may have while incomplete: a 64 KiB
+ * datagram over a 1500-byte MTU is 45 fragments, at worst 23 islands. More is an attack. */
+#ifndef DEFRAG_PIECES_MAX
+#define DEFRAG_PIECES_MAX 32
+#endif
+
+/* IPv6: bytes of header and extension headers before the Fragment header that are kept (the
+ * IPv4 header is at most 60). Larger is dropped (counted). */
+#ifndef DEFRAG_HDR_MAX
+#define DEFRAG_HDR_MAX 128
+#endif
+
+/* The largest datagram rebuilt: IPv4 total length, IPv6 payload length (RFC 791 §3.1, RFC 8200
+ * §3); jumbograms (RFC 2675) are not reassembled. Not an override: the header fields cannot say more. */
+#define DEFRAG_DATAGRAM_MAX 65535u
+
 /* Flow table: maximum number of tracked TCP flows. Beyond it the oldest idle flow is evicted
  * (counted). 1 M entries of the compact flow struct stay well under 128 MiB. */
 #ifndef FLOW_TABLE_MAX

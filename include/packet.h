@@ -28,12 +28,23 @@ struct packet {
 	const uint8_t *payload;		/* captured TCP payload */
 	uint32_t payload_len;		/* captured bytes of it */
 	uint32_t payload_wire_len;	/* its length per the IP header; > payload_len if truncated */
+	struct ip_frag {		/* PKT_FRAGMENT only; payload* is then the fragment's data */
+		uint32_t id;		/* identification (IPv4 16 bits, IPv6 32 bits) */
+		uint32_t offset;	/* of the data in the datagram, bytes */
+		uint16_t hdr_len;	/* bytes at l3 before the data: IPv4 header, or IPv6 header and
+					 * extensions up to (not including) the Fragment header; 0 when
+					 * the Fragment header itself was cut by the snaplen */
+		uint16_t nh_at;		/* IPv6: offset from l3 of the next-header byte naming the
+					 * Fragment header */
+		uint8_t proto;		/* IPv4 protocol; IPv6 the Fragment header's next header */
+		bool more;		/* more fragments follow */
+	} frag;
 };
 
 enum pkt_result {
 	PKT_TCP,		/* p is filled */
 	PKT_NOT_TCP,		/* IP but not TCP, or not IP (ARP, ...) */
-	PKT_FRAGMENT,		/* an IP fragment: counted and skipped */
+	PKT_FRAGMENT,		/* an IP fragment: p->frag, p->l3 and p->payload describe it */
 	PKT_TRUNCATED,		/* headers cut by the snaplen */
 	PKT_MALFORMED,		/* lengths or versions that cannot be */
 	PKT_UNSUPPORTED_LINK,	/* link type not handled */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "anomaly.h"
+#include "defrag.h"
 #include "dns.h"
 #include "finding.h"
 #include "flow.h"
@@ -86,6 +87,7 @@ struct sensor_counters {
 	uint64_t apps_active, dpi_active;
 	uint64_t sessions, sessions_unconfirmed;	/* emitted; dropped as not SMTP after all */
 	uint64_t anomalies[ANOM__COUNT];
+	struct defrag_stats defrag;		/* IP fragment reassembly */
 };
 
 struct sensor;

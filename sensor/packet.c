@@ -184,6 +184,14 @@ static enum pkt_result ip_bounds(struct frame *f, uint32_t l3, uint32_t total_le
 	return PKT_TCP;
 }
 
+/* A fragment's data: from the cursor to the datagram's end (captured bytes, and wire bytes). */
+static void fragment_data(const struct frame *f, struct packet *p, uint32_t end)
+{
+	p->payload = f->c.p + f->c.off;
+	p->payload_len = (uint32_t)(f->c.n - f->c.off);
+	p->payload_wire_len = end - (uint32_t)f->c.off;
+}
+
 /* IPv4 header (RFC 791 §3.1): version/IHL, total length, fragment fields, protocol, addresses. */
 static enum pkt_result ipv4_decode(struct frame *f, struct packet *p, struct l4 *l4)
 {
@@ -192,7 +200,7 @@ static enum pkt_result ipv4_decode(struct frame *f, struct packet *p, struct l4 
 	uint8_t vihl = get_u8(c);
 	get_skip(c, 1);					/* type of service */
 	uint32_t total = get_u16(c);
-	get_skip(c, 2);					/* identification */
+	uint16_t id = get_u16(c);			/* identification */
 	uint16_t frag = get_u16(c);
 	get_skip(c, 1);					/* time to live */
 	l4->proto = get_u8(c);
@@ -217,8 +225,13 @@ static enum pkt_result ipv4_decode(struct frame *f, struct packet *p, struct l4 
 	get_skip(c, ihl - IPV4_MIN_HDR);		/* options (RFC 791 §3.1) */
 	if (c->err)
 		return cut_result(f);
-	if ((frag & 0x2000) || (frag & 0x1fff))	/* MF or fragment offset (RFC 791 §3.2) */
+	if ((frag & 0x2000) || (frag & 0x1fff)) {	/* MF or fragment offset (RFC 791 §3.2) */
+		p->frag = (struct ip_frag){ .id = id, .offset = (uint32_t)(frag & 0x1fff) * 8,
+					    .hdr_len = (uint16_t)ihl, .proto = l4->proto,
+					    .more = (frag & 0x2000) != 0 };
+		fragment_data(f, p, l3 + total);
 		return PKT_FRAGMENT;
+	}
 	l4->off = c->off;
 	l4->wire_len = total - ihl;
 	l4->ip_end = c->n;
@@ -237,17 +250,42 @@ static uint32_t ipv6_ext_len(uint8_t nh, uint8_t hdr_len)
 	}
 }
 
-/* Walk IPv6 extension headers (RFC 8200 §4.1) up to the upper-layer header. */
-static enum pkt_result ipv6_ext_walk(struct frame *f, uint8_t *nh)
+/* Fragment header (RFC 8200 §4.5): next header, reserved, offset and M, identification. The
+ * cursor is on it; l3 is where the IPv6 header starts, nh_at the byte that named it. */
+static enum pkt_result ipv6_fragment(struct frame *f, struct packet *p, uint32_t l3, size_t nh_at)
 {
 	struct cur *c = &f->c;
+	if (f->wirelen - c->off < IPV6_FRAG_HDR_LEN)
+		return PKT_MALFORMED;
+	size_t at = c->off;
+	uint8_t next = get_u8(c);
+	get_skip(c, 1);					/* reserved */
+	uint16_t off_m = get_u16(c);
+	uint32_t id = get_u32(c);
+	if (c->err) {
+		p->frag = (struct ip_frag){ 0 };	/* cut by the snaplen: hdr_len 0 */
+		return PKT_FRAGMENT;
+	}
+	p->frag = (struct ip_frag){ .id = id, .offset = (uint32_t)(off_m >> 3) * 8,
+				    .hdr_len = (uint16_t)(at - l3), .nh_at = (uint16_t)(nh_at - l3),
+				    .proto = next, .more = (off_m & 1) != 0 };
+	fragment_data(f, p, f->wirelen);
+	return PKT_FRAGMENT;
+}
+
+/* Walk IPv6 extension headers (RFC 8200 §4.1) up to the upper-layer header. */
+static enum pkt_result ipv6_ext_walk(struct frame *f, uint8_t *nh, struct packet *p, uint32_t l3)
+{
+	struct cur *c = &f->c;
+	size_t nh_at = l3 + 6;				/* the IPv6 header's next header field */
 	for (;;) {
 		if (*nh == IPPROTO_FRAGMENT_)			/* RFC 8200 §4.5 */
-			return f->wirelen - c->off >= IPV6_FRAG_HDR_LEN ? PKT_FRAGMENT : PKT_MALFORMED;
+			return ipv6_fragment(f, p, l3, nh_at);
 		if (*nh == IPPROTO_ESP_ || *nh == IPPROTO_NONE_)	/* RFC 4303, RFC 8200 §4.7 */
 			return PKT_NOT_TCP;
 		if (ipv6_ext_len(*nh, 0) == 0)
 			return PKT_TCP;				/* an upper-layer protocol */
+		nh_at = c->off;
 		uint8_t next = get_u8(c);
 		uint32_t len = ipv6_ext_len(*nh, get_u8(c));
 		get_skip(c, len - 2);
@@ -277,7 +315,7 @@ static enum pkt_result ipv6_decode(struct frame *f, struct packet *p, struct l4 
 	enum pkt_result r = ip_bounds(f, l3, IPV6_HDR_LEN + plen, p);
 	if (r != PKT_TCP)
 		return r;
-	r = ipv6_ext_walk(f, &nh);
+	r = ipv6_ext_walk(f, &nh, p, l3);
 	if (r != PKT_TCP)
 		return r;
 	l4->proto = nh;

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pcap/dlt.h>
 #include "app.h"
+#include "defrag.h"
 #include "dhcp.h"
 #include "dns.h"
 #include "dpi.h"
@@ -28,6 +30,7 @@ struct sensor {
 	struct reasm_stats rst;
 	struct sensor_caps caps;
 	struct x509_cache *x509;
+	struct defrag *defrag;		/* NULL only under memory pressure: fragments then dropped */
 };
 
 void sensor_caps_from_memcap(uint32_t memcap_mib, uint32_t max_flows, struct sensor_caps *c)
@@ -63,6 +66,7 @@ struct sensor *sensor_new(const struct sensor_opts *opts, session_sink_fn sink, 
 	s->sink_ctx = ctx;
 	sensor_caps_from_memcap(opts->memcap_mib, opts->max_flows, &s->caps);
 	s->x509 = x509_cache_new();	/* NULL only under memory pressure: no caching then */
+	s->defrag = defrag_new(&s->c.defrag);
 	s->rst.limit = s->caps.stream_bytes;
 	s->ft = flow_table_new(s->caps.flows);
 	if (!s->ft) {
@@ -560,6 +564,39 @@ static bool is_new_connection(const struct flow *f, const struct packet *p, bool
 	return (f->isn_seen & (1u << d)) && f->isn[d] != p->seq && f->payload_seen;
 }
 
+/* A fragment goes to the reassembly table; the datagram it completes is decoded from its IP
+ * header on (tunnels inside it are followed) and goes on as if it had come whole, with the link
+ * facts (MACs, VLAN) of the frame that completed it when it has none of its own. A datagram that
+ * is itself a fragment (of a packet inside a fragmented tunnel) goes round again, a bounded number
+ * of times. p's pointers may then point into the table, valid until the next packet. */
+static enum pkt_result reassemble(struct sensor *s, struct packet *p)
+{
+	for (int depth = 0; depth <= PACKET_ENCAP_MAX; depth++) {
+		const uint8_t *dg;
+		uint32_t n;
+		struct packet q;
+		if (!s->defrag || !defrag_add(s->defrag, p, &dg, &n))
+			return PKT_FRAGMENT;
+		enum pkt_result r = packet_decode(DLT_RAW, dg, n, n, p->ts_us, &q);
+		if (!q.has_mac) {
+			memcpy(q.src_mac, p->src_mac, 6);
+			memcpy(q.dst_mac, p->dst_mac, 6);
+			q.has_mac = p->has_mac;
+		}
+		if (!q.vlan_depth) {
+			q.vlan = p->vlan;
+			q.vlan_depth = p->vlan_depth;
+		}
+		q.encap = (uint8_t)(q.encap + p->encap);
+		q.caplen = p->caplen;
+		q.wirelen = p->wirelen;
+		*p = q;
+		if (r != PKT_FRAGMENT)
+			return r;
+	}
+	return PKT_FRAGMENT;
+}
+
 void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t caplen,
 		  uint32_t wirelen, uint64_t ts_us)
 {
@@ -570,6 +607,8 @@ void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t capl
 	enum pkt_result r = packet_decode(dlt, frame, caplen, wirelen, ts_us, &p);
 	if ((unsigned)r < PKT__COUNT)
 		s->c.pkt[r]++;
+	if (r == PKT_FRAGMENT)
+		r = reassemble(s, &p);
 	if (p.encap && (r == PKT_TCP || r == PKT_UDP))
 		s->c.tunnelled++;
 	if (r == PKT_UDP)
@@ -621,6 +660,8 @@ void sensor_frame(struct sensor *s, int dlt, const uint8_t *frame, uint32_t capl
 void sensor_tick(struct sensor *s, uint64_t now_us)
 {
 	advance_time(s, now_us);
+	if (s->defrag)
+		defrag_expire(s->defrag, now_us);
 }
 
 void sensor_finish(struct sensor *s)
@@ -636,6 +677,7 @@ void sensor_free(struct sensor *s)
 	flow_table_free(s->ft, NULL, NULL);
 	dpi_free(s->dpi);
 	x509_cache_free(s->x509);
+	defrag_free(s->defrag);
 	free(s);
 }
 

@@ -90,7 +90,13 @@ void print_summary(const struct sensor_totals *t, const uint64_t findings_by_kin
 		if (c->dns[a])
 			fprintf(stderr, "    DNS anomaly %-22s %llu\n", dns_result_name(a),
 				(unsigned long long)c->dns[a]);
-	line("IP fragments (skipped)", c->pkt[PKT_FRAGMENT]);
+	line("IP fragments", c->pkt[PKT_FRAGMENT]);
+	line("  datagrams reassembled", c->defrag.n[DEFRAG_REASSEMBLED]);
+	line("  datagrams incomplete at the end", c->defrag.datagrams_active);
+	for (int k = DEFRAG_OVERLAP_SAME; k < DEFRAG__COUNT; k++)
+		if (c->defrag.n[k] && (verbose || k != DEFRAG_OVERLAP_SAME))
+			fprintf(stderr, "    fragment %-25s %llu\n", defrag_count_name(k),
+				(unsigned long long)c->defrag.n[k]);
 	line("truncated headers", c->pkt[PKT_TRUNCATED]);
 	line("malformed", c->pkt[PKT_MALFORMED]);
 	line("unsupported link type", c->pkt[PKT_UNSUPPORTED_LINK]);

@@ -31,7 +31,10 @@
  *                                          \\ \xNN; exactly one space after the colon is dropped
  *   C+: text / S+: text                    more bytes of the previous C:/S: message (same segment)
  *   Cfile: PATH / Sfile: PATH              the bytes of a file (relative to the script's directory)
- *   fragment                               send the next data segment as two IP fragments
+ *   fragment                               send the next data segment as two IP fragments (in a
+ *                                          tunnel: the outer IPv4 packet, split at a 1500-byte MTU)
+ *   tunnel vxlan A.A.A.A B.B.B.B           carry every frame in VXLAN (RFC 7348, VNI 100) over IPv4
+ *                                          between these endpoints (client side A); link ether only
  *   fin [c|s]                              orderly close started by the client (default) or server
  *   rst [c|s] [OFFSET]                     reset sent by the client (default) or server; OFFSET (signed)
  *                                          is added to its sequence number (an injected, off-window RST)
@@ -131,6 +134,9 @@ struct gen {
 	uint8_t *pending;
 	size_t pending_len, pending_cap;
 	struct buf tcp, frame;	/* scratch for write_seg */
+	struct buf inner;	/* the frame a tunnel carries */
+	bool tunnel;		/* VXLAN over IPv4 between vtep[DIR_C] and vtep[DIR_S] */
+	uint8_t vtep[2][4];
 	struct dns_msg *dns;	/* the DNS message being built, NULL none yet */
 };
 
@@ -511,6 +517,12 @@ static void cmd_misc(struct gen *g, const char *cmd, char **arg, int nargs)
 		if (v < 1 || v > 100000000)
 			die(g, "repeat wants 1-100000000");
 		g->repeat_next = v;
+	} else if (!strcmp(cmd, "tunnel")) {
+		if (nargs != 3 || strcmp(arg[0], "vxlan") || g->packets_started || g->link != L_ETHER ||
+		    inet_pton(AF_INET, arg[1], g->vtep[DIR_C]) != 1 ||
+		    inet_pton(AF_INET, arg[2], g->vtep[DIR_S]) != 1)
+			die(g, "tunnel wants vxlan A.A.A.A B.B.B.B, before any packet, on link ether");
+		g->tunnel = true;
 	} else if (!strcmp(cmd, "mss")) {
 		long v = nargs == 1 ? strtol(arg[0], NULL, 10) : 0;
 		if (v < 1 || v > 65000)
@@ -912,6 +924,42 @@ static void write_record(const struct gen *g, FILE *out, uint64_t ts, struct buf
 		die(NULL, "cannot write the pcap: %s", strerror(errno));
 }
 
+/* Outer IPv4 header of a tunnel (RFC 791 §3.1), UDP; frag_off in 8-byte units. */
+static void put_outer_ipv4(struct buf *b, const uint8_t src[4], const uint8_t dst[4], const uint8_t *l4,
+			   size_t n, uint16_t id, bool more, uint16_t frag_off)
+{
+	size_t h = b->n;
+	put8(b, 0x45), put8(b, 0), put16(b, (uint16_t)(20 + n)), put16(b, id);
+	put16(b, (uint16_t)((more ? 0x2000 : 0) | frag_off));
+	put8(b, 64), put8(b, 17), put16(b, 0);
+	putn(b, src, 4), putn(b, dst, 4);
+	set16(b->b + h + 10, csum_fold(csum_add(0, b->b + h, 20)));
+	putn(b, l4, n);
+}
+
+/* The frame in g->inner inside VXLAN (RFC 7348 §5: flags I, VNI 100) in UDP to port 4789 (checksum
+ * 0, allowed over IPv4) in IPv4 between the tunnel endpoints; with frag, the outer packet is split
+ * at a 1500-byte MTU (1480 bytes of UDP in the first fragment), as a real underlay does. */
+static void write_vxlan(struct gen *g, FILE *out, const struct seg *sg, uint16_t id, bool frag)
+{
+	static const uint8_t mac[2][6] = { { 0x02, 0, 0, 0, 0, 0x01 }, { 0x02, 0, 0, 0, 0, 0x02 } };
+	struct buf *u = &g->tcp, *fr = &g->frame, *in = &g->inner;
+	int dir = sg->dir;
+	u->n = 0;
+	put16(u, (uint16_t)(49152 + sg->sess)), put16(u, 4789), put16(u, (uint16_t)(16 + in->n)), put16(u, 0);
+	put8(u, 0x08), put8(u, 0), put16(u, 0), put32(u, 100u << 8);
+	putn(u, in->b, in->n);
+	size_t cut = frag && u->n > 1480 ? 1480 : u->n;
+	for (size_t off = 0; off < u->n; off += cut) {
+		size_t n = u->n - off < cut ? u->n - off : cut;
+		fr->n = 0;
+		putn(fr, mac[!dir], 6), putn(fr, mac[dir], 6), put16(fr, 0x0800);
+		put_outer_ipv4(fr, g->vtep[dir], g->vtep[!dir], u->b + off, n, id, off + n < u->n,
+			       (uint16_t)(off / 8));
+		write_record(g, out, sg->ts_us + (off ? 100 : 0), fr);
+	}
+}
+
 /* One segment as one frame, or as two IP fragments (the first holds 24 bytes of the segment). */
 static void write_seg(struct gen *g, FILE *out, struct seg *sg)
 {
@@ -922,6 +970,15 @@ static void write_seg(struct gen *g, FILE *out, struct seg *sg)
 	else
 		build_tcp(s, sg, tcp);
 	uint16_t id = s->ip_id[sg->dir]++;
+	if (g->tunnel) {
+		put_link(g, &g->inner, s, sg->dir);
+		if (s->ep[0].family == 4)
+			put_ipv4(&g->inner, s, sg->dir, tcp->b, tcp->n, id, false, 0);
+		else
+			put_ipv6(&g->inner, s, sg->dir, tcp->b, tcp->n, 0, id, false, 0);
+		write_vxlan(g, out, sg, id, sg->fragment);
+		return;
+	}
 	bool frag = sg->fragment && tcp->n > 24;
 	size_t cut = frag ? 24 : tcp->n;
 	put_link(g, fr, s, sg->dir);
