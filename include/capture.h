@@ -18,12 +18,15 @@
 
 /* Default filter of live captures: TCP, DHCP and DNS answers (UDP from port 53), and the tunnels
  * the decoder follows (VXLAN, GENEVE, TZSP, GRE and ERSPAN, IP-in-IP, MPLS, PPPoE sessions:
- * whatever they carry), also inside one or two VLAN tags. "ether proto" checks a type without moving
- * libpcap's offsets, as its mpls and pppoes keywords would for the rest of the expression. */
+ * whatever they carry), and IP fragments (MF or an offset; an IPv6 Fragment header first: later
+ * pieces have no ports to match, and they are reassembled), also inside one or two VLAN tags.
+ * "ether proto" checks a type without moving libpcap's offsets, as its mpls and pppoes keywords
+ * would for the rest of the expression. */
 #define CAPTURE_NOT_TCP_DEFAULT "udp port 67 or udp port 68 or udp src port 53" \
 	" or udp dst port 4789 or udp dst port 6081 or udp dst port 37008 or ip proto 47 or ip proto 4 or ip proto 41" \
 	" or ip6 proto 47 or ip6 proto 4 or ip6 proto 41" \
-	" or ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864"
+	" or ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864" \
+	" or (ip[6:2] & 0x3fff != 0) or ip6[6] == 44"
 #define CAPTURE_LIVE_FILTER_DEFAULT \
 	"tcp or " CAPTURE_NOT_TCP_DEFAULT " or (vlan and (tcp or " CAPTURE_NOT_TCP_DEFAULT "))" \
 	" or (vlan and vlan and (tcp or " CAPTURE_NOT_TCP_DEFAULT "))"
