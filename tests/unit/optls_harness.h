@@ -1,4 +1,4 @@
-/* optls_harness.h — a literal-dialogue harness for the opportunistic-TLS decoders (IMAP, POP3):
+/* optls_harness.h — a literal-dialogue harness for the opportunistic-TLS decoders (SMTP, IMAP, POP3):
  * feeds each dialogue whole, byte by byte and split at every offset, against a guard page, and
  * emulates reassembly's consumption contract. Included once by each test program, which first
  * defines harness_ops, harness_port and harness_tls_port. */
@@ -197,11 +197,17 @@ static void render_findings(const struct session *s, struct text *t)
 static void render(const struct session *s, const char *events, char *out, size_t cap)
 {
 	struct text t = { out, cap, 0 };
+	bool smtp = harness_ops->proto == PROTO_SMTP;	/* greeting name, HELO and mail count */
 
 	out[0] = '\0';
-	tprintf(&t, "banner=%s\nauth=%s\n", str(s->banner), str(s->auth_mechanism));
+	tprintf(&t, "banner=%s\n", str(s->banner));
+	if (smtp)
+		tprintf(&t, "server=%s\nhelo=%s\n", str(s->server_name), str(s->helo));
+	tprintf(&t, "auth=%s\n", str(s->auth_mechanism));
 	tprintf(&t, "starttls offered=%d requested=%d reply=%d\n", s->starttls_offered,
 		s->starttls_requested, s->starttls_reply);
+	if (smtp)
+		tprintf(&t, "mail_count=%u ", s->mail_count);
 	tprintf(&t, "in_clear=%d plaintext_after_starttls=%d\n", s->mail_in_clear,
 		s->plaintext_after_starttls);
 	tprintf(&t, "transport=%s\n%s", transport_name(s->transport), events);
