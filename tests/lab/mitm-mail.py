@@ -21,18 +21,15 @@ STARTTLS; POP3: RFC 2449 CAPA, RFC 2595 §4 STLS):
   garble         the first read of the server's TLS bytes after the OK replaced by garbage, the
                  rest dropped (a handshake that cannot complete)
 """
-import argparse
 import asyncio
 import re
-import socket
-import struct
-import sys
 
-SO_ORIGINAL_DST = 80
+import mitm_relay
+from mitm_relay import GARBAGE, pump
+
 MODES = ("pass", "strip", "mask", "refuse", "refusebad", "inject_server", "inject_client", "garble")
 INJECT_SERVER = {"imap": b"* OK [ALERT] injected after STARTTLS\r\n", "pop3": b"+OK injected after STLS\r\n"}
 INJECT_CLIENT = {"imap": b"X9 CAPABILITY\r\n", "pop3": b"CAPA\r\n"}
-GARBAGE = b"\xde\xad\xbe\xef"          # never a TLS content type (RFC 8446 §5.1: 20-24)
 CAP_CODE = re.compile(rb"\[CAPABILITY ([^\]]*)\]", re.I)
 CAP_RESP = re.compile(rb"^(\* CAPABILITY )(.*?)(\r?\n)$", re.I | re.S)
 
@@ -48,27 +45,11 @@ class Conn:
         self.in_capa = False            # POP3: inside the CAPA list
         self.tls = False                # past the OK: bytes are relayed (or garbled) raw
         self.creader = self.cwriter = self.sreader = self.swriter = None
+        self.label = f"{self.proto} "   # the relaying log line names the protocol
 
     def log(self, what):
         with open(self.args.log, "a") as f:
             f.write(f"{self.cport} {self.mode} {what}\n")
-
-
-def original_dst(sock):
-    raw = sock.getsockopt(socket.SOL_IP, SO_ORIGINAL_DST, 16)
-    return socket.inet_ntoa(raw[4:8]), struct.unpack("!H", raw[2:4])[0]
-
-
-def mode_for(path, cport):
-    try:
-        with open(path) as f:
-            for line in f:
-                p = line.split()
-                if len(p) == 2 and p[0] == str(cport):
-                    return p[1] if p[1] in MODES else "pass"
-    except OSError:
-        pass
-    return "pass"
 
 
 def rewrite_caps(caps, mode, word):
@@ -191,55 +172,6 @@ async def client_to_server(conn):
     await pump(conn.creader, conn.swriter)
 
 
-async def pump(reader, writer):
-    while True:
-        data = await reader.read(65536)
-        if not data:
-            return
-        writer.write(data)
-        await writer.drain()
-
-
-async def half_close(direction, writer):
-    try:
-        await direction
-    except (ConnectionError, OSError):
-        pass
-    try:
-        if writer.can_write_eof() and not writer.is_closing():
-            writer.write_eof()
-    except (ConnectionError, OSError):
-        pass
-
-
-async def handle(args, creader, cwriter):
-    csock = cwriter.get_extra_info("socket")
-    cport = cwriter.get_extra_info("peername")[1]
-    dst = original_dst(csock)
-    conn = Conn(args, cport, mode_for(args.modes, cport), dst)
-    conn.creader, conn.cwriter = creader, cwriter
-    up = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    up.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        up.bind((args.src, cport + args.port_offset))
-        up.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(up, dst)
-    except OSError as e:
-        conn.log(f"upstream {dst[0]}:{dst[1]} failed: {e}")
-        up.close()
-        cwriter.close()
-        return
-    conn.sreader, conn.swriter = await asyncio.open_connection(sock=up)
-    conn.log(f"relaying {conn.proto} to {dst[0]}:{dst[1]} from {args.src}:{cport + args.port_offset}")
-    if conn.mode == "pass":
-        down, upw = pump(conn.sreader, cwriter), pump(creader, conn.swriter)
-    else:
-        down, upw = server_to_client(conn), client_to_server(conn)
-    await asyncio.gather(half_close(down, cwriter), half_close(upw, conn.swriter))
-    for w in (cwriter, conn.swriter):
-        w.close()
-
-
 def self_test():
     """The capability rewriting on literal responses; exit 1 on a mismatch."""
     class Quiet(Conn):
@@ -277,26 +209,5 @@ def self_test():
     return 1 if bad else 0
 
 
-async def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--listen", default="0.0.0.0:10025")
-    ap.add_argument("--src", required=True, help="address of the upstream connections")
-    ap.add_argument("--port-offset", type=int, default=10000)
-    ap.add_argument("--modes", required=True)
-    ap.add_argument("--log", required=True)
-    args = ap.parse_args()
-    host, port = args.listen.rsplit(":", 1)
-    server = await asyncio.start_server(lambda r, w: handle(args, r, w), host, int(port),
-                                        reuse_address=True)
-    print("listening", flush=True)
-    async with server:
-        await server.serve_forever()
-
-
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--self-test"]:
-        sys.exit(self_test())
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    mitm_relay.main(__doc__, self_test, Conn, MODES, server_to_client, client_to_server)

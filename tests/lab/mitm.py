@@ -18,18 +18,17 @@ Modes (RFC 3207 STARTTLS, RFC 5321 §4.2 reply syntax):
   reset      RST to the client when its ClientHello arrives (mid-handshake)
   inject     append a plaintext 250 line to the server's 220 to STARTTLS (same segment), then relay
 """
-import argparse
 import asyncio
 import socket
 import struct
-import sys
 
-SO_ORIGINAL_DST = 80
+import mitm_relay
+from mitm_relay import GARBAGE
+
 MODES = ("pass", "strip", "mask", "refuse454", "refuse502", "garble", "reset", "inject")
 REFUSAL = {"refuse454": b"454 4.7.0 TLS not available due to local problem\r\n",
            "refuse502": b"502 5.5.2 Error: command not recognized\r\n"}
 INJECTED = b"250 2.0.0 injected after STARTTLS\r\n"
-GARBAGE = b"\xde\xad\xbe\xef"          # never a TLS content type (RFC 8446 §5.1: 20-24)
 
 
 class Conn:
@@ -40,27 +39,11 @@ class Conn:
         self.starttls_sent = False      # client's STARTTLS forwarded; next server reply is its answer
         self.tls = False                # past the 220: bytes are relayed (or tampered) raw
         self.creader = self.cwriter = self.sreader = self.swriter = None
+        self.label = ""                 # the relaying log line names no protocol
 
     def log(self, what):
         with open(self.args.log, "a") as f:
             f.write(f"{self.cport} {self.mode} {what}\n")
-
-
-def original_dst(sock):
-    raw = sock.getsockopt(socket.SOL_IP, SO_ORIGINAL_DST, 16)
-    return socket.inet_ntoa(raw[4:8]), struct.unpack("!H", raw[2:4])[0]
-
-
-def mode_for(path, cport):
-    try:
-        with open(path) as f:
-            for line in f:
-                p = line.split()
-                if len(p) == 2 and p[0] in (str(cport), "*"):
-                    return p[1] if p[1] in MODES else "pass"
-    except OSError:
-        pass
-    return "pass"
 
 
 async def read_reply(reader):
@@ -175,55 +158,6 @@ async def client_to_server(conn):
         await conn.swriter.drain()
 
 
-async def pump(reader, writer):
-    while True:
-        data = await reader.read(65536)
-        if not data:
-            return
-        writer.write(data)
-        await writer.drain()
-
-
-async def half_close(direction, writer):
-    try:
-        await direction
-    except (ConnectionError, OSError):
-        pass
-    try:
-        if writer.can_write_eof() and not writer.is_closing():
-            writer.write_eof()
-    except (ConnectionError, OSError):
-        pass
-
-
-async def handle(args, creader, cwriter):
-    csock = cwriter.get_extra_info("socket")
-    cport = cwriter.get_extra_info("peername")[1]
-    dst = original_dst(csock)
-    conn = Conn(args, cport, mode_for(args.modes, cport), dst)
-    conn.creader, conn.cwriter = creader, cwriter
-    up = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    up.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        up.bind((args.src, cport + args.port_offset))
-        up.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(up, dst)
-    except OSError as e:
-        conn.log(f"upstream {dst[0]}:{dst[1]} failed: {e}")
-        up.close()
-        cwriter.close()
-        return
-    conn.sreader, conn.swriter = await asyncio.open_connection(sock=up)
-    conn.log(f"relaying to {dst[0]}:{dst[1]} from {args.src}:{cport + args.port_offset}")
-    if conn.mode == "pass":
-        down, upw = pump(conn.sreader, cwriter), pump(creader, conn.swriter)
-    else:
-        down, upw = server_to_client(conn), client_to_server(conn)
-    await asyncio.gather(half_close(down, cwriter), half_close(upw, conn.swriter))
-    for w in (cwriter, conn.swriter):
-        w.close()
-
-
 def self_test():
     """The reply rewriting on literal replies, including STARTTLS as the last line; exit 1 on a mismatch."""
     class Quiet(Conn):
@@ -258,26 +192,5 @@ def self_test():
     return 1 if bad else 0
 
 
-async def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--listen", default="0.0.0.0:10025")
-    ap.add_argument("--src", required=True, help="address of the upstream connections")
-    ap.add_argument("--port-offset", type=int, default=10000)
-    ap.add_argument("--modes", required=True)
-    ap.add_argument("--log", required=True)
-    args = ap.parse_args()
-    host, port = args.listen.rsplit(":", 1)
-    server = await asyncio.start_server(lambda r, w: handle(args, r, w), host, int(port),
-                                        reuse_address=True)
-    print("listening", flush=True)
-    async with server:
-        await server.serve_forever()
-
-
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--self-test"]:
-        sys.exit(self_test())
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    mitm_relay.main(__doc__, self_test, Conn, MODES, server_to_client, client_to_server)
