@@ -130,21 +130,27 @@ CREATE INDEX IF NOT EXISTS dhcp_hosts_ip ON dhcp_hosts(ip);
 -- server_sessions: sessions in which this address was the server; helo_count: distinct HELO names.
 DROP VIEW IF EXISTS device_kind;
 DROP VIEW IF EXISTS device_identity;
+-- Counts per MAC and per server address are grouped once and joined (neither column is indexed:
+-- a subquery per device would scan devices and sessions once for every device).
 CREATE VIEW device_identity AS
+WITH mc AS (SELECT mac, count(*) AS n FROM devices WHERE mac IS NOT NULL GROUP BY mac),
+     ss AS (SELECT server_ip, count(*) AS n FROM sessions GROUP BY server_ip)
 SELECT b.id AS device_id, b.ip, b.mac, b.vendor, b.name, b.helo_names, b.ja3, b.mac_is_router,
        CASE WHEN b.mac_is_router THEN 'MAC seen for ' || b.mac_ips || ' addresses: a router''s, '
             || 'the device is not on the captured segment' END AS mac_note,
        coalesce(dm.host_name, di.host_name) AS dhcp_host_name,
        coalesce(dm.vendor_class, di.vendor_class) AS dhcp_vendor_class,
        coalesce(dm.prl, di.prl) AS dhcp_prl,
-       (SELECT count(*) FROM sessions s WHERE s.server_ip = b.ip) AS server_sessions,
+       b.server_sessions,
        (SELECT count(DISTINCT s.helo) FROM sessions s WHERE s.device_id = b.id) AS helo_count
   FROM (SELECT d.id, d.ip, d.mac, d.vendor, d.name, d.helo_names, d.ja3,
-               (SELECT count(*) FROM devices o WHERE o.mac = d.mac) AS mac_ips,
-               (SELECT count(*) FROM devices o WHERE o.mac = d.mac) >= 3 AS mac_is_router,
+               coalesce(mc.n, 0) AS mac_ips, coalesce(mc.n, 0) >= 3 AS mac_is_router,
+               coalesce(ss.n, 0) AS server_sessions,
                (SELECT x.mac FROM dhcp_hosts x WHERE x.ip = d.ip
                  ORDER BY x.last_seen DESC LIMIT 1) AS ip_dhcp_mac
-          FROM devices d) b
+          FROM devices d
+          LEFT JOIN mc ON mc.mac = d.mac
+          LEFT JOIN ss ON ss.server_ip = d.ip) b
   LEFT JOIN dhcp_hosts dm ON dm.mac = b.mac AND NOT b.mac_is_router
   LEFT JOIN dhcp_hosts di ON di.mac = b.ip_dhcp_mac;
 
