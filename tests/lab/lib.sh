@@ -251,7 +251,7 @@ lab_postfix_main() {
 	EOF
 }
 
-# master.cf: internal services (no chroot) plus the SMTP listeners the cases talk to.
+# master.cf: the SMTP listeners the cases talk to, then the internal services (postfix-services.cf).
 lab_postfix_master() {
 	local pki="$LAB_DIR/pki" weak="tls_medium_cipherlist=DEFAULT:@SECLEVEL=0"
 	cat >"$LAB_DIR/etc/master.cf" <<-EOF
@@ -276,29 +276,8 @@ lab_postfix_master() {
 	# behind the middlebox (mitm-lab.sh): STARTTLS offered, one address per case; 587 with AUTH only in TLS
 	192.0.2.41:587 inet n - n - - smtpd -o smtpd_tls_security_level=may -o smtpd_sasl_auth_enable=yes -o smtpd_tls_auth_only=yes
 $(for a in 42 43 44 45 46 47 48 49 50; do printf '192.0.2.%s:25 inet n - n - - smtpd -o smtpd_tls_security_level=may\n' $a; done)
-	pickup    unix  n       -       n       60      1       pickup
-	cleanup   unix  n       -       n       -       0       cleanup
-	qmgr      unix  n       -       n       300     1       qmgr
-	tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-	rewrite   unix  -       -       n       -       -       trivial-rewrite
-	bounce    unix  -       -       n       -       0       bounce
-	defer     unix  -       -       n       -       0       bounce
-	trace     unix  -       -       n       -       0       bounce
-	verify    unix  -       -       n       -       1       verify
-	flush     unix  n       -       n       1000?   0       flush
-	proxymap  unix  -       -       n       -       -       proxymap
-	proxywrite unix -       -       n       -       1       proxymap
-	smtp      unix  -       -       n       -       -       smtp
-	relay     unix  -       -       n       -       -       smtp
-	showq     unix  n       -       n       -       -       showq
-	error     unix  -       -       n       -       -       error
-	retry     unix  -       -       n       -       -       error
-	discard   unix  -       -       n       -       -       discard
-	local     unix  -       n       n       -       -       local
-	anvil     unix  -       -       n       -       1       anvil
-	scache    unix  -       -       n       -       1       scache
-	postlog   unix-dgram n  -       n       -       1       postlogd
 	EOF
+	grep -v '^#' "$(dirname "${BASH_SOURCE[0]}")/postfix-services.cf" >>"$LAB_DIR/etc/master.cf"
 }
 
 # Cyrus SASL for smtpd: Debian's Postfix reads <config_directory>/sasl/smtpd.conf; the sasldb must
